@@ -2,10 +2,19 @@ using System.Runtime.InteropServices;
 
 namespace TgFleet.DevServers;
 
-/// <summary>POSIX signals, for stopping servers the way they expect.</summary>
-internal static partial class Signals
+/// <summary>POSIX signals, for stopping servers and fleet processes the way they expect.</summary>
+public static partial class Signals
 {
+    /// <summary>SIGINT.</summary>
+    public const int Interrupt = 2;
+
+    /// <summary>SIGQUIT.</summary>
     public const int Quit = 3;
+
+    /// <summary>SIGKILL.</summary>
+    public const int KillNow = 9;
+
+    /// <summary>SIGTERM.</summary>
     public const int Terminate = 15;
 
     /// <summary>Sends <paramref name="signal"/> to <paramref name="pid"/>; false when it is gone.</summary>

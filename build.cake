@@ -1,0 +1,129 @@
+// TgFleet's build. Public targets are what a person types (./build.sh <target>): Clean, Restore,
+// Build, Test, Demo, Bench, Pack. Steps are private "__" tasks (after Polly's build).
+using System.Xml.Linq;
+
+var target = Argument("target", "Build");
+var configuration = Argument("configuration", "Debug");
+var filter = Argument("filter", "");
+var benchmark = Argument("benchmark", "");
+
+var solution = File("./TgFleet.sln");
+var artifacts = Directory("./artifacts");
+var testResults = artifacts + Directory("test-results");
+var processes = new[] { "Worker", "Scheduler", "Simulator" }; // src/<name>/TgFleet.<name>.csproj, where present
+
+int Dotnet(string arguments, bool throwOnFailure = true)
+{
+    var exit = StartProcess("dotnet", new ProcessSettings { Arguments = arguments });
+    if (throwOnFailure && exit != 0)
+    {
+        throw new CakeException(exit, $"'dotnet {arguments}' exited with {exit}.");
+    }
+    return exit;
+}
+
+Task("__Clean").Does(() =>
+{
+    CleanDirectory(artifacts);
+    CleanDirectories("./src/**/bin");
+    CleanDirectories("./src/**/obj");
+    CleanDirectories("./native/**/bin");
+    CleanDirectories("./native/**/obj");
+    CleanDirectories("./tests/**/bin");
+    CleanDirectories("./tests/**/obj");
+});
+
+Task("__Restore").Does(() => Dotnet($"restore {solution} --verbosity quiet"));
+
+Task("__Build").Does(() => Dotnet($"build {solution} --no-restore --configuration {configuration} --verbosity quiet -nologo"));
+
+Task("__Test").Does(() =>
+{
+    EnsureDirectoryExists(testResults);
+    CleanDirectory(testResults);
+    var filterArgument = string.IsNullOrWhiteSpace(filter) ? "" : $" --filter \"{filter}\"";
+    var exit = Dotnet(
+        $"test {solution} --no-build --configuration {configuration} --logger trx --logger \"console;verbosity=minimal\"" +
+        $" --results-directory \"{MakeAbsolute(testResults)}\"{filterArgument}",
+        throwOnFailure: false);
+
+    // The summary comes from the TRX files, the test runner's own record of what ran.
+    long passed = 0, failed = 0, skipped = 0;
+    var trxFiles = GetFiles($"{testResults}/**/*.trx");
+    foreach (var trx in trxFiles)
+    {
+        var counters = XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+        long Count(string name) => long.TryParse((string)counters.Attribute(name), out var n) ? n : 0;
+        passed += Count("passed");
+        failed += Count("failed") + Count("error") + Count("timeout") + Count("aborted");
+        skipped += Count("notExecuted") + Count("inconclusive");
+    }
+    if (exit != 0 && failed == 0)
+    {
+        // The runner failed without a failed test on record (a crashed test host, a build error):
+        // that is a failure all the same.
+        Error($"dotnet test exited with {exit} and {trxFiles.Count} result file(s) recorded no failed test; counting the run as failed.");
+        failed += 1;
+    }
+    // build.sh prints this line last, after Cake's own task summary.
+    System.IO.File.WriteAllText(MakeAbsolute(testResults.Path.CombineWithFilePath("summary.txt")).FullPath,
+        $"{passed} passed, {failed} failed, {skipped} skipped\n");
+    if (failed > 0 || exit != 0)
+    {
+        throw new CakeException(1, "Tests failed.");
+    }
+});
+
+Task("__Demo").Does(() =>
+{
+    // The demo handles Ctrl+C itself (it stops everything it started): Cake waits for it.
+    System.Console.CancelKeyPress += (_, e) => e.Cancel = true;
+    var demo = $"./src/Demo/bin/{configuration}/net10.0/TgFleet.Demo.dll";
+    var exit = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = $"\"{MakeAbsolute(File(demo))}\" --configuration {configuration}",
+        WorkingDirectory = MakeAbsolute(Directory(".")),
+    });
+    if (exit != 0 && exit != 130)
+    {
+        throw new CakeException(exit, $"The demo exited with {exit}.");
+    }
+});
+
+Task("__Bench").Does(() =>
+{
+    var project = File("./tests/Benchmarks/TgFleet.Benchmarks.csproj");
+    if (string.IsNullOrWhiteSpace(benchmark))
+    {
+        throw new CakeException(2, "Name a benchmark: ./build.sh bench <name> (e.g. binding).");
+    }
+    if (!FileExists(project))
+    {
+        throw new CakeException(2, $"No benchmarks project yet ({project}); '{benchmark}' cannot run.");
+    }
+    Dotnet($"run --project {project} --configuration Release -- {benchmark}");
+});
+
+Task("__Pack").Does(() =>
+{
+    foreach (var name in processes)
+    {
+        var project = File($"./src/{name}/TgFleet.{name}.csproj");
+        if (!FileExists(project))
+        {
+            continue;
+        }
+        Dotnet($"publish {project} --configuration Release --runtime linux-x64 --self-contained true" +
+               $" --output \"{MakeAbsolute(artifacts + Directory("publish") + Directory(name.ToLowerInvariant()))}\" --verbosity quiet -nologo");
+    }
+});
+
+Task("Clean").IsDependentOn("__Clean");
+Task("Restore").IsDependentOn("__Restore");
+Task("Build").IsDependentOn("__Restore").IsDependentOn("__Build");
+Task("Test").IsDependentOn("Build").IsDependentOn("__Test");
+Task("Demo").IsDependentOn("Build").IsDependentOn("__Demo");
+Task("Bench").IsDependentOn("__Restore").IsDependentOn("__Bench");
+Task("Pack").IsDependentOn("__Restore").IsDependentOn("__Pack");
+
+RunTarget(target);

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using TgFleet.DevServers;
+
+namespace TgFleet.Demo;
+
+/// <summary>A fleet process the demo runs, its output shown live with a coloured prefix.</summary>
+internal sealed class ChildProcess : IAsyncDisposable
+{
+    private static readonly ConsoleColor[] Colors = [ConsoleColor.Cyan, ConsoleColor.Green, ConsoleColor.Magenta, ConsoleColor.Yellow, ConsoleColor.Blue];
+    private static readonly Lock ConsoleGate = new();
+    private static int _next;
+    private readonly Process _process;
+    private readonly ConsoleColor _color;
+
+    private ChildProcess(string name, Process process, Uri baseUri)
+    {
+        Name = name;
+        _process = process;
+        BaseUri = baseUri;
+        _color = Colors[Interlocked.Increment(ref _next) % Colors.Length];
+    }
+
+    public string Name { get; }
+
+    public Uri BaseUri { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public static ChildProcess Start(string name, string dll, int port, IReadOnlyDictionary<string, string> environment, Sandbox sandbox)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            // The content root (appsettings.json) is the process's own output folder.
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        psi.ArgumentList.Add(dll);
+        psi.Environment["Urls"] = $"http://127.0.0.1:{port}";
+        psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        psi.Environment["Logging__Console__FormatterName"] = "simple";
+        psi.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        foreach (var (key, value) in environment)
+        {
+            psi.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        var child = new ChildProcess(name, process, new Uri($"http://127.0.0.1:{port}/"));
+        process.OutputDataReceived += (_, e) => child.Show(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Show(e.Data);
+        process.Exited += (_, _) => child.Show($"(exited with {process.ExitCode})");
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        sandbox.Track(process.Id);
+        return child;
+    }
+
+    public static void Say(string source, string text, ConsoleColor color = ConsoleColor.White)
+    {
+        lock (ConsoleGate)
+        {
+            Console.ForegroundColor = color;
+            Console.Write($"{source,-12}| ");
+            Console.ResetColor();
+            Console.WriteLine(text);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // SIGTERM: the host's graceful shutdown (drain, checkpoint, release).
+            Signals.Send(_process.Id, Signals.Terminate);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await _process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync(CancellationToken.None);
+            }
+        }
+
+        _process.Dispose();
+    }
+
+    private void Show(string? line)
+    {
+        if (line is not null)
+        {
+            Say(Name, line, _color);
+        }
+    }
+}

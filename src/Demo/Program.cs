@@ -1,0 +1,132 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using TgFleet.Demo;
+using TgFleet.DevServers;
+using TgFleet.Storage;
+
+// ./build.sh demo — run from the repository root (Cake does). Options: --configuration Debug|Release,
+// --workers N (default 2), --duration SECONDS (stop by itself; default: until Ctrl+C).
+var options = DemoOptions.Parse(args);
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true; // we stop everything we started, then exit
+    if (!stop.IsCancellationRequested)
+    {
+        ChildProcess.Say("demo", "Ctrl+C: stopping everything the demo started…", ConsoleColor.Red);
+        stop.Cancel();
+    }
+};
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
+if (options.Duration is { } duration)
+{
+    stop.CancelAfter(duration);
+}
+
+using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+var root = Directory.GetCurrentDirectory();
+using var sandbox = Sandbox.Create(Path.Combine(root, ".local", "demo"), "run");
+var children = new List<ChildProcess>();
+ThrowawayPostgres? postgres = null;
+ThrowawayRabbitMq? rabbitMq = null;
+var exitCode = 0;
+try
+{
+    ChildProcess.Say("demo", $"data in {sandbox.Path} (removed on exit)");
+    var startPostgres = ThrowawayPostgres.StartAsync(sandbox, cancellationToken: stop.Token);
+    var startRabbitMq = ThrowawayRabbitMq.StartAsync(sandbox, cancellationToken: stop.Token);
+    postgres = await startPostgres;
+    ChildProcess.Say("postgres", $"PostgreSQL 15 on 127.0.0.1:{postgres.Port}");
+    rabbitMq = await startRabbitMq;
+    ChildProcess.Say("rabbitmq", $"RabbitMQ on 127.0.0.1:{rabbitMq.AmqpPort} (management http://127.0.0.1:{rabbitMq.ManagementPort}, guest/guest)");
+
+    await postgres.CreateDatabaseAsync("tgfleet", cancellationToken: stop.Token);
+    await rabbitMq.CreateVirtualHostAsync("tgfleet", stop.Token);
+    var applied = await DatabaseMigrator.MigrateAsync(postgres.ConnectionString("tgfleet"), loggerFactory.CreateLogger("migrate"), stop.Token);
+    ChildProcess.Say("demo", $"database migrated ({applied.Count} migrations)");
+
+    var environment = new Dictionary<string, string>
+    {
+        ["Database__ConnectionString"] = postgres.ConnectionString("tgfleet"),
+        ["RabbitMq__Uri"] = rabbitMq.AmqpUri("tgfleet").ToString(),
+    };
+
+    foreach (var (name, project) in options.Processes())
+    {
+        var dll = Path.Combine(root, "src", project, "bin", options.Configuration, "net10.0", $"TgFleet.{project}.dll");
+        if (!File.Exists(dll))
+        {
+            ChildProcess.Say("demo", $"{name}: not built ({dll}); skipped", ConsoleColor.Red);
+            continue;
+        }
+
+        children.Add(ChildProcess.Start(name, dll, FreePort.Next(), environment, sandbox));
+    }
+
+    await Status.ShowUntilStoppedAsync(children, stop.Token);
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    // Ctrl+C or --duration while starting.
+}
+catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
+{
+    ChildProcess.Say("demo", "failed: " + e.Message, ConsoleColor.Red);
+    exitCode = 1;
+}
+finally
+{
+    foreach (var child in Enumerable.Reverse(children))
+    {
+        await child.DisposeAsync();
+    }
+
+    if (rabbitMq is not null)
+    {
+        await rabbitMq.DisposeAsync();
+    }
+
+    if (postgres is not null)
+    {
+        await postgres.DisposeAsync();
+    }
+
+    ChildProcess.Say("demo", "stopped; nothing left running");
+}
+
+return exitCode;
+
+/// <summary>The demo's command line.</summary>
+internal sealed record DemoOptions(string Configuration, int Workers, TimeSpan? Duration)
+{
+    public static DemoOptions Parse(string[] args)
+    {
+        string Value(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+
+        var duration = Value("--duration", "");
+        return new DemoOptions(
+            Value("--configuration", "Debug"),
+            int.Parse(Value("--workers", "2"), CultureInfo.InvariantCulture),
+            duration.Length == 0 ? null : TimeSpan.FromSeconds(double.Parse(duration, CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>The fleet's processes in start order: (display name, project folder under src/).</summary>
+    public IEnumerable<(string Name, string Project)> Processes()
+    {
+        yield return ("simulator", "Simulator");
+        for (var i = 1; i <= Workers; i++)
+        {
+            yield return ($"worker-{i}", "Worker");
+        }
+
+        yield return ("scheduler", "Scheduler");
+    }
+}

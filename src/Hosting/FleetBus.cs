@@ -1,0 +1,43 @@
+using System.ComponentModel.DataAnnotations;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace TgFleet.Hosting;
+
+/// <summary>Settings of the fleet's RabbitMQ connection (section <c>RabbitMq</c>).</summary>
+public sealed class RabbitMqOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "RabbitMq";
+
+    /// <summary>An amqp:// URI with user, password and virtual host, e.g. <c>amqp://fleet:secret@rabbit:5672/tgfleet</c>.</summary>
+    [Required(ErrorMessage = "RabbitMq:Uri is required (amqp://user:password@host:port/vhost).")]
+    public Uri? Uri { get; set; }
+}
+
+/// <summary>Registers MassTransit on RabbitMQ; the bus's own health check joins readiness.</summary>
+public static class FleetBus
+{
+    /// <summary>Adds the bus from section <c>RabbitMq</c>, validated at start; <paramref name="configure"/> adds consumers.</summary>
+    public static TBuilder AddFleetBus<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configure = null)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOptions<RabbitMqOptions>()
+            .BindConfiguration(RabbitMqOptions.Section)
+            .ValidateDataAnnotations()
+            .Validate(o => o.Uri is null || o.Uri.Scheme is "amqp" or "amqps", "RabbitMq:Uri must be an amqp:// or amqps:// URI.")
+            .ValidateOnStart();
+        builder.Services.AddMassTransit(bus =>
+        {
+            configure?.Invoke(bus);
+            bus.UsingRabbitMq((context, cfg) =>
+            {
+                cfg.Host(context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Uri);
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace TgFleet.Hosting;
+
+/// <summary>The defaults every TgFleet process starts with: one place, one call.</summary>
+public static class FleetDefaults
+{
+    /// <summary>Tag of the health checks that decide readiness (<c>/health/ready</c>).</summary>
+    public const string ReadyTag = "ready";
+
+    /// <summary>
+    /// OpenTelemetry (metrics for Prometheus, traces over OTLP when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set), health checks, and the <c>TgFleet.*</c> meters.
+    /// </summary>
+    public static TBuilder AddFleetDefaults<TBuilder>(this TBuilder builder, string serviceName)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentException.ThrowIfNullOrEmpty(serviceName);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHealthChecks()
+            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .WithMetrics(metrics => metrics
+                .AddMeter("TgFleet.*")
+                .AddMeter("MassTransit")
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource("MassTransit")
+                .AddSource("TgFleet.*")
+                .AddAspNetCoreInstrumentation(options => options.Filter = context =>
+                    !context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
+                    && !context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)));
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.WithTracing(tracing => tracing.AddOtlpExporter());
+        }
+
+        return builder;
+    }
+
+    /// <summary>Maps <c>/metrics</c>, <c>/health/live</c> (the process runs) and <c>/health/ready</c> (it can do its job).</summary>
+    public static WebApplication MapFleetEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
+        return app;
+    }
+}

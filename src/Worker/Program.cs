@@ -1,0 +1,9 @@
+using TgFleet.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddFleetDefaults("tgfleet-worker");
+builder.AddFleetDatabase();
+builder.AddFleetBus();
+var app = builder.Build();
+app.MapFleetEndpoints();
+await app.RunAsync();
