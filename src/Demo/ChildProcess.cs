@@ -28,7 +28,9 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public static ChildProcess Start(string name, string dll, int port, IReadOnlyDictionary<string, string> environment, Sandbox sandbox)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        // setsid: a session of its own, so Ctrl+C reaches only the demo, which then stops each
+        // child once with SIGTERM (a second signal would cut its graceful shutdown short).
+        var psi = new ProcessStartInfo("setsid")
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -37,6 +39,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             // The content root (appsettings.json) is the process's own output folder.
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
+        psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(dll);
         psi.Environment["Urls"] = $"http://127.0.0.1:{port}";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
