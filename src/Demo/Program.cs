@@ -5,7 +5,8 @@ using TgFleet.DevServers;
 using TgFleet.Storage;
 
 // ./build.sh demo — run from the repository root (Cake does). Options: --configuration Debug|Release,
-// --workers N (default 2), --duration SECONDS (stop by itself; default: until Ctrl+C).
+// --workers N (default 2), --duration SECONDS (stop by itself; default: until Ctrl+C),
+// --data DIR (where the throwaway servers keep their data; default .local/demo).
 var options = DemoOptions.Parse(args);
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -29,7 +30,7 @@ if (options.Duration is { } duration)
 
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
 var root = Directory.GetCurrentDirectory();
-using var sandbox = Sandbox.Create(Path.Combine(root, ".local", "demo"), "run");
+using var sandbox = Sandbox.Create(options.DataRoot ?? Path.Combine(root, ".local", "demo"), "run");
 var children = new List<ChildProcess>();
 ThrowawayPostgres? postgres = null;
 ThrowawayRabbitMq? rabbitMq = null;
@@ -101,7 +102,7 @@ finally
 return exitCode;
 
 /// <summary>The demo's command line.</summary>
-internal sealed record DemoOptions(string Configuration, int Workers, TimeSpan? Duration)
+internal sealed record DemoOptions(string Configuration, int Workers, TimeSpan? Duration, string? DataRoot)
 {
     public static DemoOptions Parse(string[] args)
     {
@@ -115,7 +116,8 @@ internal sealed record DemoOptions(string Configuration, int Workers, TimeSpan? 
         return new DemoOptions(
             Value("--configuration", "Debug"),
             int.Parse(Value("--workers", "2"), CultureInfo.InvariantCulture),
-            duration.Length == 0 ? null : TimeSpan.FromSeconds(double.Parse(duration, CultureInfo.InvariantCulture)));
+            duration.Length == 0 ? null : TimeSpan.FromSeconds(double.Parse(duration, CultureInfo.InvariantCulture)),
+            Value("--data", "") is { Length: > 0 } data ? Path.GetFullPath(data) : null);
     }
 
     /// <summary>The fleet's processes in start order: (display name, project folder under src/).</summary>

@@ -52,12 +52,23 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
                 $"PostgreSQL 15 was not found in {bin} (set TGFLEET_PG_BIN to its bin directory). './build.sh' installs Debian's postgresql package.");
         }
 
+        var chosenPort = port ?? FreePort.Next();
+        FreePort.EnsureFree(chosenPort, "PostgreSQL");
         var dataDir = sandbox.SubDirectory("postgres");
         var logFile = Path.Combine(sandbox.Path, "postgres.log");
         if (Commands.IsRoot)
         {
             // initdb and postgres refuse to run as root: the cluster belongs to the postgres OS user.
             await Commands.RunAsync(Commands.Describe("chown", ["-R", $"{OsUser}:{OsUser}", dataDir]), TimeSpan.FromSeconds(30), cancellationToken);
+            try
+            {
+                await Commands.RunAsync(Commands.Describe("test", ["-w", dataDir], runAs: OsUser), TimeSpan.FromSeconds(30), cancellationToken);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new InvalidOperationException(
+                    $"PostgreSQL runs as the '{OsUser}' OS user, which cannot reach {dataDir}: make its parent folders traversable (chmod o+x).", e);
+            }
         }
 
         await Commands.RunAsync(
@@ -66,8 +77,6 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
                 runAs: OsUser),
             TimeSpan.FromMinutes(2), cancellationToken);
 
-        var chosenPort = port ?? FreePort.Next();
-        FreePort.EnsureFree(chosenPort, "PostgreSQL");
         var process = Commands.StartServer(
             Commands.Describe(Path.Combine(bin, "postgres"),
             [

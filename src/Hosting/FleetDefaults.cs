@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -49,13 +50,38 @@ public static class FleetDefaults
         return builder;
     }
 
-    /// <summary>Maps <c>/metrics</c>, <c>/health/live</c> (the process runs) and <c>/health/ready</c> (it can do its job).</summary>
+    /// <summary>
+    /// Checks every validated settings section first (a process with bad settings exits with code 2
+    /// and one line per problem, before anything connects), then maps <c>/metrics</c>,
+    /// <c>/health/live</c> (the process runs) and <c>/health/ready</c> (it can do its job).
+    /// </summary>
     public static WebApplication MapFleetEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        ExitOnInvalidConfiguration(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains("live") });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(ReadyTag) });
         return app;
+    }
+
+    private static void ExitOnInvalidConfiguration(WebApplication app)
+    {
+        try
+        {
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+        }
+        catch (Exception e) when (e is OptionsValidationException or AggregateException)
+        {
+            var problems = (e as AggregateException)?.InnerExceptions.OfType<OptionsValidationException>().SelectMany(x => x.Failures)
+                ?? ((OptionsValidationException)e).Failures;
+            Console.Error.WriteLine($"{app.Environment.ApplicationName}: the configuration is invalid:");
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine("  - " + problem);
+            }
+
+            Environment.Exit(2);
+        }
     }
 }

@@ -1,0 +1,35 @@
+using NUnit.Framework;
+using TgFleet.DevServers;
+using TgFleet.Testing;
+
+namespace TgFleet.Tests.Cli;
+
+[TestFixture, Category("Cli")]
+public sealed class When_the_demo_is_interrupted
+{
+    [Test]
+    public async Task Ctrl_C_stops_every_process_it_started_and_removes_its_data()
+    {
+        var root = Directory.CreateTempSubdirectory("tgfleet-demo-").FullName;
+        TestFolders.OpenToServerUsers(root);
+        try
+        {
+            // Run from the repository so that it finds the built processes, with data elsewhere.
+            var demo = Path.Combine(Repository.Root, "src", "Demo", "bin", Repository.Configuration, "net10.0", "TgFleet.Demo.dll");
+            await using var run = ProcessRun.Start("dotnet", [demo, "--duration", "300", "--workers", "1", "--data", root],
+                workingDirectory: Repository.Root);
+            await run.WaitForOutputAsync("worker-1=ready", TimeSpan.FromSeconds(120));
+
+            Signals.Send(run.Pid, Signals.Interrupt);
+
+            Assert.That(await run.ExitAsync(TimeSpan.FromSeconds(60)), Is.Zero, run.Output);
+            Assert.That(run.Output, Does.Contain("worker-1    | (exited with 0)"), "the worker shut down gracefully");
+            Assert.That(Directory.GetDirectories(root), Is.Empty, "the sandbox is removed");
+            Assert.That(ProcessTable.CommandLinesContaining(root), Is.Empty);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
