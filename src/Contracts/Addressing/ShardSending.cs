@@ -1,0 +1,46 @@
+using MassTransit;
+using TgFleet.Contracts.Accounts;
+using TgFleet.Contracts.Messaging;
+using TgFleet.Contracts.Queries;
+
+namespace TgFleet.Contracts.Addressing;
+
+/// <summary>Sends a command to its account's shard queue in one call.</summary>
+public static class ShardSending
+{
+    /// <summary>
+    /// Sends <paramref name="command"/> to <c>queue:tgfleet.shard.NNN</c> of its account. The
+    /// shard count must be the fleet's (default 64).
+    /// </summary>
+    public static async Task SendToShard<T>(this ISendEndpointProvider provider, T command, int shardCount = ShardAddressing.DefaultShardCount,
+        CancellationToken cancellationToken = default)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(command);
+        var endpoint = await provider.GetSendEndpoint(ShardAddress(AccountIdOf(command), shardCount));
+        await endpoint.Send(command, cancellationToken);
+    }
+
+    /// <summary>The send address of <paramref name="accountId"/>'s shard queue.</summary>
+    public static Uri ShardAddress(string accountId, int shardCount = ShardAddressing.DefaultShardCount) =>
+        new("queue:" + ShardAddressing.QueueNameOf(accountId, shardCount));
+
+    /// <summary>The account a command addresses; throws for a message that is not a per-account command.</summary>
+    public static string AccountIdOf(object command) => command switch
+    {
+        Authenticate c => c.AccountId,
+        SubmitAuthenticationCode c => c.AccountId,
+        SubmitAuthenticationPassword c => c.AccountId,
+        LogOut c => c.AccountId,
+        RemoveAccount c => c.AccountId,
+        SetAccountProxy c => c.AccountId,
+        ClearAccountProxy c => c.AccountId,
+        SendMessage c => c.AccountId,
+        GetAccount c => c.AccountId,
+        GetMe c => c.AccountId,
+        GetChats c => c.AccountId,
+        SearchContacts c => c.AccountId,
+        _ => throw new ArgumentException($"{command.GetType().Name} is not a per-account command; it has no shard.", nameof(command)),
+    };
+}
