@@ -1,0 +1,314 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace TgFleet.Worker.Sharding;
+
+/// <summary>
+/// Holds this worker's fair share of the shard leases: heartbeats, renews, rebalances when workers
+/// join or leave, fences itself when it cannot renew, and hands its shards over on shutdown.
+/// </summary>
+public sealed partial class ShardOwnership : BackgroundService
+{
+    private readonly ShardLeaseStore _store;
+    private readonly IShardHost _host;
+    private readonly ShardOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ShardOwnership> _logger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<int, Held> _held = [];
+    private readonly Counter<long> _renewals;
+    private readonly Counter<long> _fenced;
+    private readonly Counter<long> _moves;
+
+    public ShardOwnership(ShardLeaseStore store, IShardHost host, IOptions<ShardOptions> options, TimeProvider time,
+        IMeterFactory meters, ILogger<ShardOwnership> logger)
+    {
+        _store = store;
+        _host = host;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+        WorkerId = _options.WorkerId is { Length: > 0 } id ? id : $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+        var meter = meters.Create("TgFleet.Worker.Sharding");
+        meter.CreateObservableGauge("tgfleet.shards.owned", () => Owned.Count, "{shard}", "Shards whose lease this worker holds.");
+        _renewals = meter.CreateCounter<long>("tgfleet.shard.lease.renewals", "{renewal}", "Lease renewal rounds, by outcome.");
+        _fenced = meter.CreateCounter<long>("tgfleet.shards.fenced", "{shard}", "Shards stopped because their lease could not be renewed in time.");
+        _moves = meter.CreateCounter<long>("tgfleet.shard.transitions", "{transition}", "Shards started and stopped, by kind.");
+    }
+
+    /// <summary>This worker's id in the <c>workers</c> table and in lease owners.</summary>
+    public string WorkerId { get; }
+
+    /// <summary>The leases held and started now.</summary>
+    public IReadOnlyCollection<ShardLease> Owned
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _held.Values.Where(h => h.Started).Select(h => h.Lease).OrderBy(l => l.Shard).ToList();
+            }
+        }
+    }
+
+    /// <summary>True once the first round (heartbeat, acquisition) has completed.</summary>
+    public bool Joined { get; private set; }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await _store.EnsureShardsAsync(_options.Count, stoppingToken);
+        using var fencing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var fenceLoop = FenceLoopAsync(fencing.Token);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await RoundAsync(stoppingToken);
+                await Task.Delay(_options.RenewInterval, _time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: StopAsync hands the shards over.
+        }
+        finally
+        {
+            await fencing.CancelAsync();
+            await fenceLoop;
+        }
+    }
+
+    /// <summary>Hands every shard over (drain, checkpoint, release) and leaves.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        Log.Draining(_logger, WorkerId, Owned.Count);
+        try
+        {
+            await _store.HeartbeatAsync(WorkerId, draining: true, _options.LeaseTtl, cancellationToken);
+        }
+        catch (NpgsqlException e)
+        {
+            Log.LeaseRenewalFailed(_logger, e.Message);
+        }
+
+        foreach (var held in Snapshot())
+        {
+            await StopAndReleaseAsync(held, ShardStopReason.ShuttingDown, cancellationToken);
+        }
+
+        try
+        {
+            await _store.LeaveAsync(WorkerId, cancellationToken);
+        }
+        catch (NpgsqlException e)
+        {
+            Log.LeaseRenewalFailed(_logger, e.Message);
+        }
+    }
+
+    /// <summary>One round: heartbeat, renew, rebalance. Internal for tests that drive rounds by hand.</summary>
+    internal async Task RoundAsync(CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        IReadOnlyList<string> live;
+        try
+        {
+            live = await _store.HeartbeatAsync(WorkerId, draining: false, _options.LeaseTtl, cancellationToken);
+            var held = Snapshot();
+            var renewed = await _store.RenewAsync(WorkerId, held.Select(h => h.Lease).ToList(), _options.LeaseTtl,
+                _options.LeaseTtl - _options.FenceMargin, cancellationToken);
+            _renewals.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
+            foreach (var h in held)
+            {
+                if (renewed.Contains(h.Lease.Shard))
+                {
+                    h.RenewedAt = started;
+                }
+                else
+                {
+                    Log.ShardLost(_logger, h.Lease.Shard, h.Lease.Epoch);
+                    await StopShardAsync(h, ShardStopReason.Lost, cancellationToken);
+                }
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // The fence loop stops the shards before their leases can expire.
+            _renewals.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+            Log.LeaseRenewalFailed(_logger, e.Message);
+            return;
+        }
+
+        await RebalanceAsync(live, started, cancellationToken);
+        Joined = true;
+    }
+
+    private async Task RebalanceAsync(IReadOnlyList<string> live, long started, CancellationToken cancellationToken)
+    {
+        var workers = Math.Max(1, live.Count + (live.Contains(WorkerId) ? 0 : 1));
+        var target = (_options.Count + workers - 1) / workers;
+        var held = Snapshot();
+        if (held.Count > target)
+        {
+            Log.Rebalancing(_logger, held.Count, target, workers);
+            // Give back the highest shards; the others keep theirs, so moves stay few.
+            foreach (var extra in held.OrderByDescending(h => h.Lease.Shard).Take(held.Count - target))
+            {
+                await StopAndReleaseAsync(extra, ShardStopReason.Rebalanced, cancellationToken);
+            }
+
+            return;
+        }
+
+        if (held.Count < target)
+        {
+            var free = await _store.FreeShardsAsync(_options.Count, cancellationToken);
+            var wanted = free.OrderBy(_ => Random.Shared.Next()).Take(target - held.Count).ToList();
+            foreach (var lease in await _store.AcquireAsync(WorkerId, wanted, _options.LeaseTtl, cancellationToken))
+            {
+                var entry = new Held(lease) { RenewedAt = started };
+                lock (_gate)
+                {
+                    _held[lease.Shard] = entry;
+                }
+
+                try
+                {
+                    await _host.StartAsync(lease, cancellationToken);
+                    entry.Started = true;
+                    _moves.Add(1, new KeyValuePair<string, object?>("kind", "started"));
+                    Log.ShardAcquired(_logger, lease.Shard, lease.Epoch);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Give it back so that another worker (or a later round) can try.
+                    Log.ShardStartFailed(_logger, e, lease.Shard);
+                    await StopAndReleaseAsync(entry, ShardStopReason.Rebalanced, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private async Task FenceLoopAsync(CancellationToken cancellationToken)
+    {
+        var limit = _options.LeaseTtl - _options.FenceMargin;
+        var tick = TimeSpan.FromMilliseconds(Math.Clamp(_options.FenceMargin.TotalMilliseconds / 4, 50, 500));
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(tick, _time, cancellationToken);
+                foreach (var h in Snapshot())
+                {
+                    if (_time.GetElapsedTime(h.RenewedAt) >= limit)
+                    {
+                        Log.ShardFenced(_logger, h.Lease.Shard, h.Lease.Epoch, limit.TotalSeconds);
+                        _fenced.Add(1);
+                        await StopShardAsync(h, ShardStopReason.Fenced, CancellationToken.None);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task StopAndReleaseAsync(Held held, ShardStopReason reason, CancellationToken cancellationToken)
+    {
+        if (!await StopShardAsync(held, reason, cancellationToken))
+        {
+            return;
+        }
+
+        try
+        {
+            await _store.ReleaseAsync(WorkerId, held.Lease, cancellationToken);
+            Log.ShardReleased(_logger, held.Lease.Shard, held.Lease.Epoch, reason);
+        }
+        catch (NpgsqlException e)
+        {
+            // It expires by itself within the TTL.
+            Log.LeaseRenewalFailed(_logger, e.Message);
+        }
+    }
+
+    /// <summary>Removes the shard from the held set (once) and stops its work; false when another path already did.</summary>
+    private async Task<bool> StopShardAsync(Held held, ShardStopReason reason, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_held.TryGetValue(held.Lease.Shard, out var current) || !ReferenceEquals(current, held))
+            {
+                return false;
+            }
+
+            _held.Remove(held.Lease.Shard);
+        }
+
+        if (held.Started)
+        {
+            try
+            {
+                await _host.StopAsync(held.Lease, reason, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.ShardStartFailed(_logger, e, held.Lease.Shard);
+            }
+
+            _moves.Add(1, new KeyValuePair<string, object?>("kind", reason.ToString().ToLowerInvariant()));
+        }
+
+        return true;
+    }
+
+    private List<Held> Snapshot()
+    {
+        lock (_gate)
+        {
+            return [.. _held.Values];
+        }
+    }
+
+    private sealed class Held(ShardLease lease)
+    {
+        public ShardLease Lease { get; } = lease;
+
+        /// <summary>Monotonic timestamp of the start of the last successful renewal (or acquisition).</summary>
+        public long RenewedAt { get; set; }
+
+        public bool Started { get; set; }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.ShardAcquired, Level = LogLevel.Information, Message = "Acquired shard {Shard} at epoch {Epoch}")]
+        internal static partial void ShardAcquired(ILogger logger, int shard, long epoch);
+
+        [LoggerMessage(EventId = EventIds.ShardReleased, Level = LogLevel.Information, Message = "Released shard {Shard} (epoch {Epoch}): {Reason}")]
+        internal static partial void ShardReleased(ILogger logger, int shard, long epoch, ShardStopReason reason);
+
+        [LoggerMessage(EventId = EventIds.ShardLost, Level = LogLevel.Warning, Message = "Lost shard {Shard} (epoch {Epoch}): its lease was taken or expired")]
+        internal static partial void ShardLost(ILogger logger, int shard, long epoch);
+
+        [LoggerMessage(EventId = EventIds.ShardFenced, Level = LogLevel.Error, Message = "Fenced shard {Shard} (epoch {Epoch}): no renewal for {Seconds} s, stopped before its lease could expire")]
+        internal static partial void ShardFenced(ILogger logger, int shard, long epoch, double seconds);
+
+        [LoggerMessage(EventId = EventIds.LeaseRenewalFailed, Level = LogLevel.Warning, Message = "Lease round failed: {Error}")]
+        internal static partial void LeaseRenewalFailed(ILogger logger, string error);
+
+        [LoggerMessage(EventId = EventIds.ShardStartFailed, Level = LogLevel.Error, Message = "Shard {Shard} failed to start or stop")]
+        internal static partial void ShardStartFailed(ILogger logger, Exception exception, int shard);
+
+        [LoggerMessage(EventId = EventIds.Rebalancing, Level = LogLevel.Information, Message = "Rebalancing: holding {Held} shards, fair share {Target} among {Workers} workers")]
+        internal static partial void Rebalancing(ILogger logger, int held, int target, int workers);
+
+        [LoggerMessage(EventId = EventIds.Draining, Level = LogLevel.Information, Message = "Worker {WorkerId} draining: handing over {Count} shards")]
+        internal static partial void Draining(ILogger logger, string workerId, int count);
+    }
+}
