@@ -9,8 +9,9 @@ namespace TgFleet.Contracts.Addressing;
 public static class ShardSending
 {
     /// <summary>
-    /// Sends <paramref name="command"/> to <c>queue:tgfleet.shard.NNN</c> of its account. The
-    /// shard count must be the fleet's (default 64).
+    /// Sends <paramref name="command"/> to the shard exchange of its account
+    /// (<c>exchange:tgfleet.shard.NNN</c>, bound by the workers to the shard's quorum queue of the
+    /// same name). The shard count must be the fleet's (default 64).
     /// </summary>
     public static async Task SendToShard<T>(this ISendEndpointProvider provider, T command, int shardCount = ShardAddressing.DefaultShardCount,
         CancellationToken cancellationToken = default)
@@ -22,9 +23,13 @@ public static class ShardSending
         await endpoint.Send(command, cancellationToken);
     }
 
-    /// <summary>The send address of <paramref name="accountId"/>'s shard queue.</summary>
+    /// <summary>
+    /// The send address of <paramref name="accountId"/>'s shard. An exchange, not <c>queue:</c>:
+    /// a <c>queue:</c> send would declare a classic queue, which RabbitMQ refuses once the shard's
+    /// quorum queue exists (inequivalent x-queue-type).
+    /// </summary>
     public static Uri ShardAddress(string accountId, int shardCount = ShardAddressing.DefaultShardCount) =>
-        new("queue:" + ShardAddressing.QueueNameOf(accountId, shardCount));
+        new("exchange:" + ShardAddressing.QueueNameOf(accountId, shardCount));
 
     /// <summary>The account a command addresses; throws for a message that is not a per-account command.</summary>
     public static string AccountIdOf(object command) => command switch

@@ -49,7 +49,10 @@ internal static class AsyncApiDocument
         y.AppendLine("defaultContentType: application/vnd.masstransit+json");
         y.AppendLine("channels:");
         y.AppendLine("  tgfleet.shard.{shard}:");
-        y.AppendLine("    description: The durable quorum queue of one virtual shard; the worker holding the shard's lease consumes it.");
+        y.AppendLine("    description: >-");
+        y.AppendLine("      One virtual shard: a durable fanout exchange and the durable quorum queue of the same name bound to it,");
+        y.AppendLine("      both declared by every worker at start. Publishers send to the exchange (a plain queue declaration would");
+        y.AppendLine("      conflict with the quorum queue); the worker holding the shard's lease consumes the queue.");
         y.AppendLine("    parameters:");
         y.AppendLine("      shard:");
         y.AppendLine("        description: The shard number, zero-padded to three digits (000 … 063 with the default 64 shards).");
@@ -59,15 +62,21 @@ internal static class AsyncApiDocument
         y.AppendLine("    bindings:");
         y.AppendLine("      amqp:");
         y.AppendLine("        is: queue");
+        y.AppendLine("        exchange:");
+        y.AppendLine("          name: tgfleet.shard.{shard}");
+        y.AppendLine("          type: fanout");
+        y.AppendLine("          durable: true");
+        y.AppendLine("          autoDelete: false");
         y.AppendLine("        queue:");
         y.AppendLine("          name: tgfleet.shard.{shard}");
         y.AppendLine("          durable: true");
         y.AppendLine("          exclusive: false");
         y.AppendLine("          autoDelete: false");
+        y.AppendLine("          x-queue-type: quorum");
         y.AppendLine("        bindingVersion: 0.2.0");
         y.AppendLine("    publish:");
         y.AppendLine("      operationId: sendCommand");
-        y.AppendLine("      summary: Upstream services send per-account commands and queries here (ShardSending.SendToShard).");
+        y.AppendLine("      summary: Upstream services send per-account commands and queries to exchange:tgfleet.shard.NNN (ShardSending.SendToShard).");
         y.AppendLine("      message:");
         y.AppendLine("        oneOf:");
         foreach (var command in Messages.Where(IsCommand))

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NUnit.Framework;
+using TgFleet.Contracts.Addressing;
+using TgFleet.Contracts.Messaging;
+using TgFleet.Hosting;
+using TgFleet.Testing;
+using TgFleet.Worker.Sharding;
+
+namespace TgFleet.Tests.Worker.Sharding;
+
+/// <summary>
+/// Two workers on the real broker and database: commands sent to shard exchanges are consumed by
+/// whichever worker owns the shard, wait while nobody does, and are consumed exactly once across
+/// joins, hand-overs and a shard coming back to a worker that had it before.
+/// </summary>
+[TestFixture, Category("Worker")]
+public sealed class When_a_shard_moves_between_workers
+{
+    private const int Shards = 4;
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+    private readonly ConcurrentDictionary<Guid, ConcurrentBag<string>> _consumed = new();
+    private TestDatabase _db = null!;
+    private TestVirtualHost _vhost = null!;
+
+    [SetUp]
+    public async Task Prepare()
+    {
+        _db = await TestInfrastructure.CreateDatabaseAsync();
+        _vhost = await TestInfrastructure.CreateVirtualHostAsync();
+    }
+
+    [TearDown]
+    public async Task CleanUp()
+    {
+        await _db.DisposeAsync();
+        await _vhost.DisposeAsync();
+    }
+
+    [Test]
+    public async Task Every_command_is_consumed_exactly_once_by_the_shards_owner()
+    {
+        await using var a = await StartWorkerBusAsync("a");
+        await using var b = await StartWorkerBusAsync("b");
+        await new ShardTopology(Options.Create(new RabbitMqOptions { Uri = _vhost.AmqpUri }), Options.Create(new ShardOptions { Count = Shards }))
+            .DeclareAsync(default);
+
+        // Nobody owns a shard yet: the commands wait in the shard queues.
+        var batch1 = await SendAsync(a.Bus, 20);
+        var ownerA = a.Ownership();
+        await ownerA.StartAsync(default);
+        await Wait.UntilAsync(() => batch1.All(_consumed.ContainsKey), Deadline, Seen);
+        Assert.That(batch1.SelectMany(id => _consumed[id]), Is.All.EqualTo("a"));
+
+        // b joins: the shards split, and new commands go to whichever owns their shard.
+        var ownerB = b.Ownership();
+        await ownerB.StartAsync(default);
+        await Wait.UntilAsync(() => ownerA.Owned.Count == 2 && ownerB.Owned.Count == 2, Deadline);
+        var batch2 = await SendAsync(a.Bus, 40);
+        await Wait.UntilAsync(() => batch2.All(_consumed.ContainsKey), Deadline, Seen);
+        Assert.That(batch2.SelectMany(id => _consumed[id]), Does.Contain("a").And.Contain("b"));
+
+        // a hands over on shutdown: b consumes everything.
+        await ownerA.StopAsync(default);
+        await Wait.UntilAsync(() => ownerB.Owned.Count == Shards, Deadline);
+        var batch3 = await SendAsync(b.Bus, 20);
+        await Wait.UntilAsync(() => batch3.All(_consumed.ContainsKey), Deadline, Seen);
+        Assert.That(batch3.SelectMany(id => _consumed[id]), Is.All.EqualTo("b"));
+
+        // a comes back on the same bus: shards it consumed before are connected again.
+        var ownerA2 = a.Ownership();
+        await ownerA2.StartAsync(default);
+        await Wait.UntilAsync(() => ownerA2.Owned.Count == 2 && ownerB.Owned.Count == 2, Deadline);
+        var batch4 = await SendAsync(b.Bus, 40);
+        await Wait.UntilAsync(() => batch4.All(_consumed.ContainsKey), Deadline, Seen);
+
+        await ownerA2.StopAsync(default);
+        await ownerB.StopAsync(default);
+        var all = batch1.Concat(batch2).Concat(batch3).Concat(batch4).ToList();
+        Assert.That(all.Where(id => _consumed[id].Count != 1), Is.Empty, "consumed exactly once");
+        Assert.That(_consumed.Keys, Is.EquivalentTo(all));
+    }
+
+    private string Seen() => $"{_consumed.Count} consumed";
+
+    private static async Task<List<Guid>> SendAsync(IBus bus, int count)
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < count; i++)
+        {
+            var command = new SendMessage(Guid.NewGuid(), $"acct-{i}", Recipient.Username("alice"), "hi");
+            ids.Add(command.CommandId);
+            await bus.SendToShard(command, Shards);
+        }
+
+        return ids;
+    }
+
+    private async Task<WorkerBus> StartWorkerBusAsync(string name)
+    {
+        var provider = new ServiceCollection()
+            .AddLogging()
+            .AddMetrics()
+            .AddSingleton(new RecordingConsumer.Sink(name, _consumed))
+            .AddSingleton(new ShardConsumers((context, endpoint) => endpoint.ConfigureConsumer<RecordingConsumer>(context)))
+            .AddSingleton<ShardEndpoints>()
+            .AddMassTransit(bus =>
+            {
+                bus.AddConsumer<RecordingConsumer>();
+                bus.UsingRabbitMq((_, cfg) => cfg.Host(_vhost.AmqpUri));
+            })
+            .BuildServiceProvider();
+        var control = provider.GetRequiredService<IBusControl>();
+        await control.StartAsync(Deadline);
+        return new WorkerBus(name, provider, control, _db.ConnectionString);
+    }
+
+    private sealed class WorkerBus(string name, ServiceProvider provider, IBusControl bus, string connectionString) : IAsyncDisposable
+    {
+        public IBus Bus => bus;
+
+        public ShardOwnership Ownership()
+        {
+            var options = Options.Create(new ShardOptions
+            {
+                Count = Shards,
+                WorkerId = name,
+                LeaseTtl = TimeSpan.FromSeconds(5),
+                RenewInterval = TimeSpan.FromMilliseconds(300),
+                FenceMargin = TimeSpan.FromSeconds(2),
+            });
+            return new ShardOwnership(new ShardLeaseStore(NpgsqlDataSource.Create(connectionString)), provider.GetRequiredService<ShardEndpoints>(),
+                options, TimeProvider.System, provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), NullLogger<ShardOwnership>.Instance);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await bus.StopAsync(TimeSpan.FromSeconds(30));
+            await provider.DisposeAsync();
+        }
+    }
+
+    public sealed class RecordingConsumer(RecordingConsumer.Sink sink) : IConsumer<SendMessage>
+    {
+        public Task Consume(ConsumeContext<SendMessage> context)
+        {
+            sink.Consumed.GetOrAdd(context.Message.CommandId, _ => []).Add(sink.Worker);
+            return Task.CompletedTask;
+        }
+
+        public sealed record Sink(string Worker, ConcurrentDictionary<Guid, ConcurrentBag<string>> Consumed);
+    }
+}
