@@ -170,7 +170,7 @@ internal static class AsyncApiDocument
 
     private static bool IsResponse(Type t) => t.Namespace!.EndsWith("Queries", StringComparison.Ordinal) && !IsCommand(t) && !IsQueryWithoutAccount(t);
 
-    private static bool IsNested(Type t) => t is { IsClass: true, IsSealed: true } && t.Namespace!.StartsWith("TgFleet.Contracts.", StringComparison.Ordinal)
+    private static bool IsNested(Type t) => t is { IsClass: true, IsSealed: true, IsAbstract: false } && t.Namespace!.StartsWith("TgFleet.Contracts.", StringComparison.Ordinal)
         && t.Namespace != typeof(ShardAddressing).Namespace && !Messages.Contains(t);
 
     private static void WriteObjectSchema(StringBuilder y, Type type)
