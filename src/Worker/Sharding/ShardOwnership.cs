@@ -20,6 +20,7 @@ public sealed partial class ShardOwnership : BackgroundService
     private readonly Counter<long> _renewals;
     private readonly Counter<long> _fenced;
     private readonly Counter<long> _moves;
+    private bool _shardsEnsured;
 
     public ShardOwnership(ShardLeaseStore store, IShardHost host, IOptions<ShardOptions> options, TimeProvider time,
         IMeterFactory meters, ILogger<ShardOwnership> logger)
@@ -58,7 +59,6 @@ public sealed partial class ShardOwnership : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await _store.EnsureShardsAsync(_options.Count, stoppingToken);
         using var fencing = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var fenceLoop = FenceLoopAsync(fencing.Token);
         try
@@ -142,8 +142,22 @@ public sealed partial class ShardOwnership : BackgroundService
             return;
         }
 
-        await RebalanceAsync(live, started, cancellationToken);
-        Joined = true;
+        try
+        {
+            if (!_shardsEnsured)
+            {
+                await _store.EnsureShardsAsync(_options.Count, cancellationToken);
+                _shardsEnsured = true;
+            }
+
+            await RebalanceAsync(live, started, cancellationToken);
+            Joined = true;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            // A database blip must not end the worker: the next round tries again.
+            Log.LeaseRenewalFailed(_logger, e.Message);
+        }
     }
 
     private async Task RebalanceAsync(IReadOnlyList<string> live, long started, CancellationToken cancellationToken)
