@@ -224,9 +224,10 @@ public sealed class TdClientManager : IAsyncDisposable
                 {
                     received = TdJsonReader.Parse(json);
                 }
-                catch (JsonException exception)
+                catch (Exception exception) when (exception is JsonException or FormatException or InvalidOperationException or OverflowException)
                 {
                     Log.MalformedObject(_logger, exception, Backend.Name, json.Length);
+                    FailUnreadable(json, exception);
                     continue;
                 }
 
@@ -238,6 +239,36 @@ public sealed class TdClientManager : IAsyncDisposable
             {
                 Log.ReceiveFailed(_logger, exception);
             }
+        }
+    }
+
+    /// <summary>An answer that cannot be read still ends its request (with the reason) instead of leaving it waiting.</summary>
+    private void FailUnreadable(ReadOnlySpan<byte> json, Exception exception)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isExtra = reader.ValueTextEquals("@extra"u8);
+                reader.Read();
+                if (isExtra && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var extra) && _pending.TryRemove(extra, out var pending))
+                {
+                    pending.Fail(new TdException("TDLib's answer could not be read: " + exception.Message, exception));
+                    return;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // Not even JSON: no request can be named.
         }
     }
 

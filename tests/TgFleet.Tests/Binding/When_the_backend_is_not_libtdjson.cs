@@ -60,6 +60,24 @@ public sealed class When_the_backend_is_not_libtdjson
         Assert.That(manager.ClientCount, Is.Zero);
     }
 
+    [Test]
+    public async Task An_unreadable_answer_fails_its_request_instead_of_leaving_it_waiting()
+    {
+        var backend = new ScriptedBackend(Td.TdApi.SchemaVersion);
+        await using var manager = new TdClientManager(backend, new TdlibOptions { ReceivePollInterval = TimeSpan.FromMilliseconds(50) });
+        var client = manager.CreateClient();
+
+        var answer = client.SendAsync(new Td.TestSquareInt { X = 3 }, Deadline);
+        var request = await backend.NextRequestAsync(Deadline);
+        backend.Push($$"""{"@type":"testInt","value":"not a number","@extra":{{request["@extra"]}},"@client_id":{{client.Id}}}""");
+
+        var error = Assert.ThrowsAsync<TdException>(async () => await answer);
+        Assert.That(error!.Message, Does.Contain("could not be read"));
+        Assert.That(manager.PendingRequestCount, Is.Zero);
+        backend.Push($$"""{"@type":"updateAuthorizationState","authorization_state":{"@type":"authorizationStateClosed"},"@client_id":{{client.Id}}}""");
+        await client.Closed.WaitAsync(Deadline);
+    }
+
     private sealed class ScriptedBackend(string version) : ITdJsonBackend
     {
         private readonly BlockingCollection<byte[]> _outgoing = [];
