@@ -101,7 +101,28 @@ Task("__Bench").Does(() =>
     {
         throw new CakeException(2, $"No benchmarks project yet ({project}); '{benchmark}' cannot run.");
     }
-    Dotnet($"run --project {project} --configuration Release -- {benchmark}");
+    // Live output, and the benchmark's last line kept for build.sh to print last (after Cake's
+    // own task summary): that line is the figure the benchmark's issue asks for.
+    var resultFile = MakeAbsolute(artifacts + Directory("bench")).CombineWithFilePath($"{benchmark}.result");
+    EnsureDirectoryExists(resultFile.GetDirectory());
+    var last = "";
+    var exit = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = $"run --project {project} --configuration Release -- {benchmark}",
+        RedirectStandardOutput = true,
+        RedirectedStandardOutputHandler = line =>
+        {
+            if (line is null) return null;
+            System.Console.WriteLine(line);
+            if (!string.IsNullOrWhiteSpace(line)) last = line;
+            return null;
+        },
+    });
+    if (exit != 0)
+    {
+        throw new CakeException(exit, $"The benchmark '{benchmark}' exited with {exit}.");
+    }
+    System.IO.File.WriteAllText(resultFile.FullPath, last + "\n");
 });
 
 Task("__Pack").Does(() =>

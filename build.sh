@@ -86,9 +86,18 @@ while [[ $# -gt 0 ]]; do
 done
 
 summary="$root/artifacts/test-results/summary.txt"
-rm -f "$summary"
+rm -f "$summary" "$root"/artifacts/bench/*.result
 status=0
 dotnet cake build.cake "--target=${target^}" --verbosity=minimal "${cake_args[@]}" || status=$?
+# A benchmark ends with its one parseable line (kept by build.cake), after Cake's task summary.
+if [[ "$target" == bench ]]; then
+  for arg in "${cake_args[@]}"; do
+    if [[ "$arg" == --benchmark=* && -f "$root/artifacts/bench/${arg#--benchmark=}.result" ]]; then
+      echo
+      cat "$root/artifacts/bench/${arg#--benchmark=}.result"
+    fi
+  done
+fi
 # The test run ends with its summary line, computed by build.cake from the TRX results.
 if [[ "$target" == test ]]; then
   if [[ -f "$summary" ]]; then
