@@ -63,6 +63,7 @@ public sealed class ProcessRun : IAsyncDisposable
         process.OutputDataReceived += (_, e) => run.Append(e.Data);
         process.ErrorDataReceived += (_, e) => run.Append(e.Data);
         process.Start();
+        TestInfrastructure.TrackChildProcess(process.Id);
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -50,6 +50,23 @@ public static class TestInfrastructure
         return new TestVirtualHost(rabbitMq, name);
     }
 
+    /// <summary>
+    /// A new directory inside the run's sandbox (so a crashed run leaves it to the watchdog or the
+    /// next run's clean-up), traversable by the server users.
+    /// </summary>
+    public static string CreateTempDirectory(string prefix)
+    {
+        var dir = Path.Combine(_sandbox.Value.Path, $"{prefix}-{Interlocked.Increment(ref _sequence)}");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>
+    /// Records a process a test started, so that the run's watchdog kills it if the test host
+    /// dies before the test could (it then cleans up after itself, as the demo does).
+    /// </summary>
+    public static void TrackChildProcess(int pid) => _sandbox.Value.Track(pid);
+
     /// <summary>Stops whatever was started and removes the sandbox (the end of the run).</summary>
     public static async Task StopAsync()
     {

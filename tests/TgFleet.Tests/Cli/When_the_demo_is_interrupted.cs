@@ -10,8 +10,7 @@ public sealed class When_the_demo_is_interrupted
     [Test]
     public async Task Ctrl_C_stops_every_process_it_started_and_removes_its_data()
     {
-        var root = Directory.CreateTempSubdirectory("tgfleet-demo-").FullName;
-        TestFolders.OpenToServerUsers(root);
+        var root = TestInfrastructure.CreateTempDirectory("demo");
         try
         {
             // Run from the repository so that it finds the built processes, with data elsewhere.

@@ -13,8 +13,7 @@ public sealed class When_a_run_dies
     [SetUp]
     public void MakeRoot()
     {
-        _root = Directory.CreateTempSubdirectory("tgfleet-stale-").FullName;
-        TestFolders.OpenToServerUsers(_root);
+        _root = TestInfrastructure.CreateTempDirectory("stale");
     }
 
     [TearDown]

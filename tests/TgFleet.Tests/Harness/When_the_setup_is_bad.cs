@@ -15,7 +15,7 @@ public sealed class When_the_setup_is_bad
     public void CopyThePlacementScript()
     {
         // A copy places into its own lib/, leaving the repository's libtdjson alone.
-        _dir = Directory.CreateTempSubdirectory("tgfleet-place-").FullName;
+        _dir = TestInfrastructure.CreateTempDirectory("place");
         foreach (var file in new[] { "place-libtdjson.sh", "libtdjson.lock" })
         {
             File.Copy(Path.Combine(Repository.Root, "native", "tdlib", file), Path.Combine(_dir, file));

@@ -17,7 +17,7 @@ public sealed class When_a_session_is_checkpointed
     public async Task Prepare()
     {
         _db = await TestInfrastructure.CreateDatabaseAsync();
-        _dir = Directory.CreateTempSubdirectory("tgfleet-session-").FullName;
+        _dir = TestInfrastructure.CreateTempDirectory("session");
         await using var conn = new NpgsqlConnection(_db.ConnectionString);
         await conn.ExecuteAsync("""
             INSERT INTO accounts (account_id, shard) VALUES ('acct', 5);
