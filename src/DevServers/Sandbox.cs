@@ -160,11 +160,25 @@ public sealed class Sandbox : IDisposable
             #!/bin/sh
             dir="$1"; owner="$2"; started="$3"
             alive() { [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f22 "/proc/$1/stat" 2>/dev/null)" = "$2" ]; }
+            # The given pids and all their descendants, from one read of the process table.
+            tree() {
+              cat /proc/[0-9]*/stat 2>/dev/null | awk -v roots="$*" '
+                { pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " "); parent[pid] = f[2] }
+                END {
+                  n = split(roots, r, " "); for (i = 1; i <= n; i++) keep[r[i]] = 1
+                  do { changed = 0; for (p in parent) if (!(p in keep) && (parent[p] in keep)) { keep[p] = 1; changed = 1 } } while (changed)
+                  for (p in keep) print p
+                }'
+            }
             while alive "$owner" "$started"; do sleep 1; done
             [ -d "$dir" ] || exit 0
+            # Read the list once: removing the sandbox below also removes nested sandboxes' lists.
+            roots=""
             while read -r pid start; do
-              [ -n "$pid" ] && alive "$pid" "$start" && kill -9 "$pid" 2>/dev/null
+              [ -n "$pid" ] && alive "$pid" "$start" && roots="$roots $pid"
             done < "$dir/pids"
+            # A tracked process dies with its whole tree (e.g. a demo with its servers).
+            [ -n "$roots" ] && kill -9 $(tree $roots) 2>/dev/null
             sleep 1
             rm -rf "$dir"
             """.Replace("\r", string.Empty, StringComparison.Ordinal));
