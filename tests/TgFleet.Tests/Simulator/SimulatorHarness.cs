@@ -175,7 +175,7 @@ internal sealed class SimulatorHarness : IAsyncDisposable
         foreach (var (backend, recorder) in _backends)
         {
             await backend.DisposeAsync();
-            recorder.Dispose();
+            recorder.Stop();
         }
 
         Control.Dispose();

@@ -10,7 +10,7 @@ namespace TgFleet.Tests.Simulator;
 /// responses matched by @extra, every object recorded per client (so tests can await updates and
 /// check them against td_api.tl).
 /// </summary>
-internal sealed class TdRecorder : IDisposable
+internal sealed class TdRecorder
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
     private readonly ConcurrentDictionary<long, TaskCompletionSource<JsonObject>> _pending = new();
@@ -112,7 +112,8 @@ internal sealed class TdRecorder : IDisposable
         }
     }
 
-    public void Dispose()
+    /// <summary>Stops the receive thread (the harness calls it after disposing the backend).</summary>
+    public void Stop()
     {
         _stop = true;
         _pump.Join();
