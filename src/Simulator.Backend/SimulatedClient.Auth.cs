@@ -314,7 +314,8 @@ internal sealed partial class SimulatedClient
 
             if (answer.IsError && answer.Code == 401)
             {
-                LogOutBySelf();
+                // Logged out by the server: TDLib reports this request's failure, then logs out by itself.
+                _logOutAfterRequest = true;
             }
             else if (answer.IsError && answer.Code == 406)
             {

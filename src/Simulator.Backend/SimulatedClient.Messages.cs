@@ -245,24 +245,31 @@ internal sealed partial class SimulatedClient
                 {
                     SetLastMessage(chat, failed);
                 }
-
-                return;
             }
-
-            using (answer.Document)
+            else
             {
-                var sent = FromWire(answer.Ok.GetProperty("message"), _session!.Me.Id);
-                Update(w =>
-                {
-                    w.WriteString("@type", "updateMessageSendSucceeded");
-                    w.WritePropertyName("message");
-                    TdObjects.Message(w, sent);
-                    w.WriteNumber("old_message_id", pending.Id);
-                });
-                if (chat.LastMessage is null || chat.LastMessage.Id == pending.Id || chat.LastMessage.Id < sent.Id)
-                {
-                    SetLastMessage(chat, sent);
-                }
+                Succeeded(chat, pending, answer);
+            }
+        }
+
+        LogOutIfTheServerSaidSo();
+    }
+
+    private void Succeeded(KnownChat chat, KnownMessage pending, CloudAnswer answer)
+    {
+        using (answer.Document)
+        {
+            var sent = FromWire(answer.Ok.GetProperty("message"), _session!.Me.Id);
+            Update(w =>
+            {
+                w.WriteString("@type", "updateMessageSendSucceeded");
+                w.WritePropertyName("message");
+                TdObjects.Message(w, sent);
+                w.WriteNumber("old_message_id", pending.Id);
+            });
+            if (chat.LastMessage is null || chat.LastMessage.Id == pending.Id || chat.LastMessage.Id < sent.Id)
+            {
+                SetLastMessage(chat, sent);
             }
         }
     }

@@ -34,6 +34,7 @@ internal sealed partial class SimulatedClient
     private int _nextProxyId;
     private long _localMessageCounter;
     private DateTimeOffset _floodUntil;
+    private volatile bool _logOutAfterRequest;
 
     internal enum State
     {
@@ -218,6 +219,14 @@ internal sealed partial class SimulatedClient
         _ = RunAsync(document, type, extra);
     }
 
+    private void LogOutIfTheServerSaidSo()
+    {
+        if (_logOutAfterRequest)
+        {
+            LogOutBySelf();
+        }
+    }
+
     private async Task RunAsync(JsonDocument document, string type, string? extra)
     {
         using (document)
@@ -225,6 +234,7 @@ internal sealed partial class SimulatedClient
             try
             {
                 await DispatchAsync(type, document.RootElement, extra);
+                LogOutIfTheServerSaidSo();
             }
             catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException)
             {

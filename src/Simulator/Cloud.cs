@@ -500,9 +500,10 @@ public sealed class Cloud(TimeProvider time)
                 return (null, new CloudError(400, "PEER_FLOOD"), null, 0);
             }
 
-            if (!account.Contacts.Contains(peerId) && !account.ContactedPeers.Contains(peerId))
+            if (!isContact)
             {
                 account.NonContactSends++;
+                account.ContactedPeers.Add(peerId);
             }
 
             account.SendsSinceFlood++;

@@ -83,7 +83,12 @@ public static class ControlEndpoints
                     }
                 }
 
-                user.FloodAfterSends = faults.FloodAfterSends ?? user.FloodAfterSends;
+                if (faults.FloodAfterSends is { } after)
+                {
+                    user.FloodAfterSends = after;
+                    user.SendsSinceFlood = 0;
+                }
+
                 user.PeerFloodAfter = faults.PeerFloodAfter ?? user.PeerFloodAfter;
                 user.Banned = faults.Banned ?? user.Banned;
                 user.PhoneNumberInvalid = faults.PhoneNumberInvalid ?? user.PhoneNumberInvalid;
@@ -93,7 +98,7 @@ public static class ControlEndpoints
                 user.CodeLifetimeSeconds = faults.CodeLifetimeSeconds ?? user.CodeLifetimeSeconds;
             }
 
-            if (faults.Banned == true || faults.RevokeSessions == true)
+            if (faults.RevokeSessions == true)
             {
                 cloud.RevokeSessions(user);
             }
