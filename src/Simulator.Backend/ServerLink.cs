@@ -53,7 +53,7 @@ internal sealed class ServerLink : IAsyncDisposable
     {
         var id = Interlocked.Increment(ref _nextId);
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, SimulatorTdJsonBackend.WriterOptions))
         {
             w.WriteStartObject();
             w.WriteNumber("id", id);

@@ -17,6 +17,9 @@ public sealed class SimulatorTdJsonBackend : ITdJsonBackend, IAsyncDisposable, I
     /// <summary>The library version the simulator reproduces (td_api.tl in shared/tdlib).</summary>
     public const string TdlibVersion = "1.8.65";
 
+    /// <summary>TDLib writes UTF-8 as is (no \uXXXX escapes beyond what JSON requires).</summary>
+    internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static readonly ConcurrentDictionary<string, int> LockedDirectories = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<int, SimulatedClient> _clients = new();
     private readonly BlockingCollection<byte[]> _received = new(new ConcurrentQueue<byte[]>());
@@ -113,7 +116,7 @@ public sealed class SimulatorTdJsonBackend : ITdJsonBackend, IAsyncDisposable, I
         var type = root.TryGetProperty("@type", out var t) ? t.GetString() : null;
         var extra = root.TryGetProperty("@extra", out var e) ? e.GetRawText() : null;
         var buffer = new ArrayBufferWriter<byte>(128);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
         {
             w.WriteStartObject();
             switch (type)
@@ -166,7 +169,7 @@ public sealed class SimulatorTdJsonBackend : ITdJsonBackend, IAsyncDisposable, I
     internal void Emit(int clientId, string? extra, Action<Utf8JsonWriter> fields)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
         {
             w.WriteStartObject();
             fields(w);

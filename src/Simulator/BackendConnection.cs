@@ -14,6 +14,7 @@ namespace TgFleet.Simulator;
 /// </summary>
 public sealed class BackendConnection : IDisposable
 {
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly WebSocket _socket;
     private readonly Cloud _cloud;
     private readonly Channel<byte[]> _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
@@ -115,7 +116,7 @@ public sealed class BackendConnection : IDisposable
     private static byte[] Frame(Action<Utf8JsonWriter> write)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             write(writer);
