@@ -195,6 +195,12 @@ public sealed class BackendConnection : IDisposable
             {
                 Error(id, new CloudError(400, "Bad simulator request: " + e.Message));
             }
+            catch (Exception e)
+            {
+                // Never leave a backend waiting: a bug in the simulator is an answer too.
+                Error(id, new CloudError(500, "Simulator failure: " + e.GetType().Name));
+                throw;
+            }
         }
     }
 

@@ -20,6 +20,7 @@ public sealed record SignInResult(SimSession? Session, bool PasswordNeeded, stri
 /// </summary>
 public sealed class Cloud(TimeProvider time)
 {
+    private static readonly TimeSpan FloodTolerance = TimeSpan.FromMilliseconds(250);
     private static readonly string[] OptOutWords = ["stop", "unsubscribe"];
     private readonly ConcurrentDictionary<long, SimUser> _byId = new();
     private readonly ConcurrentDictionary<string, SimUser> _byPhone = new();
@@ -459,7 +460,8 @@ public sealed class Cloud(TimeProvider time)
                 return (existing, existing is null ? new CloudError(400, "RANDOM_ID_DUPLICATE") : null, null, Math.Max(delay, 0));
             }
 
-            if (now < account.FloodUntil)
+            // A quarter-second tolerance: clocks and timers of client and server are not exact.
+            if (now + FloodTolerance < account.FloodUntil)
             {
                 if (account.FloodNotified)
                 {
