@@ -31,6 +31,7 @@ internal sealed class ServerLink : IAsyncDisposable
     private Channel<byte[]> _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextId;
+    private int _connection;
 
     public ServerLink(Uri address, string instance, Action<JsonDocument> onPush, Action<bool> onConnectionChanged)
     {
@@ -44,7 +45,13 @@ internal sealed class ServerLink : IAsyncDisposable
 
     private sealed class Pending(byte[] frame)
     {
+        private int _sentOn;
+
         public byte[] Frame { get; } = frame;
+
+        /// <summary>True once per connection: a frame is written exactly once on each socket.</summary>
+        public bool ClaimFor(int connection) => Interlocked.Exchange(ref _sentOn, connection) != connection;
+
         public TaskCompletionSource<CloudAnswer> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
@@ -65,7 +72,8 @@ internal sealed class ServerLink : IAsyncDisposable
 
         var pending = new Pending(buffer.WrittenSpan.ToArray());
         _pending[id] = pending;
-        if (IsConnected)
+        var connection = Volatile.Read(ref _connection);
+        if (IsConnected && pending.ClaimFor(connection))
         {
             _outbound.Writer.TryWrite(pending.Frame);
         }
@@ -108,12 +116,18 @@ internal sealed class ServerLink : IAsyncDisposable
             delay = TimeSpan.FromMilliseconds(50);
             var outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
             _outbound = outbound;
+            var connection = Interlocked.Increment(ref _connection);
+            _connected.TrySetResult();
+
+            // Every request not answered yet goes out (again) on the new socket, once.
             foreach (var pending in _pending.OrderBy(p => p.Key))
             {
-                outbound.Writer.TryWrite(pending.Value.Frame);
+                if (pending.Value.ClaimFor(connection))
+                {
+                    outbound.Writer.TryWrite(pending.Value.Frame);
+                }
             }
 
-            _connected.TrySetResult();
             _onConnectionChanged(true);
             using var dropped = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             var writer = WriteAsync(socket, outbound.Reader, dropped.Token);
