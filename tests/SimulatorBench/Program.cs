@@ -38,6 +38,8 @@ try
     using var bench = new Bench(backend);
     clock.Restart();
     var clients = new int[accounts];
+    var loggedIn = 0;
+    using var progress = new Timer(_ => Console.WriteLine($"  … {Volatile.Read(ref loggedIn)} logged in"), null, 5000, 5000);
     await Parallel.ForEachAsync(Enumerable.Range(0, accounts), new ParallelOptions { MaxDegreeOfParallelism = 256 }, async (i, ct) =>
     {
         var client = backend.CreateClientId();
@@ -51,7 +53,10 @@ try
         {
             throw new InvalidOperationException("login failed: " + answer);
         }
+
+        Interlocked.Increment(ref loggedIn);
     });
+    await progress.DisposeAsync();
     var loginSeconds = clock.Elapsed.TotalSeconds;
     Console.WriteLine($"logged in {accounts} accounts in {loginSeconds:0.00} s ({accounts / loginSeconds:0} logins/s)");
 
