@@ -99,12 +99,23 @@ public sealed class SimulatorTdJsonBackend : ITdJsonBackend, IAsyncDisposable, I
     /// <inheritdoc />
     public ReadOnlySpan<byte> Receive(TimeSpan timeout)
     {
-        if (_received.TryTake(out var next, timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout))
+        var wait = timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout;
+        if (_received.IsCompleted)
         {
-            return next;
+            // Disposed: nothing will come; behave like a quiet td_receive.
+            Thread.Sleep(wait < TimeSpan.FromMilliseconds(100) ? wait : TimeSpan.FromMilliseconds(100));
+            return [];
         }
 
-        return [];
+        try
+        {
+            return _received.TryTake(out var next, wait) ? next : [];
+        }
+        catch (InvalidOperationException)
+        {
+            // Completed while waiting.
+            return [];
+        }
     }
 
     /// <inheritdoc />
@@ -185,7 +196,14 @@ public sealed class SimulatorTdJsonBackend : ITdJsonBackend, IAsyncDisposable, I
 
         if (Volatile.Read(ref _disposed) == 0)
         {
-            _received.Add(buffer.WrittenSpan.ToArray());
+            try
+            {
+                _received.Add(buffer.WrittenSpan.ToArray());
+            }
+            catch (InvalidOperationException)
+            {
+                // Disposed meanwhile: nobody receives any more.
+            }
         }
     }
 
@@ -255,7 +273,7 @@ public sealed class SimulatorTdJsonBackend : ITdJsonBackend, IAsyncDisposable, I
         }
 
         await _link.DisposeAsync();
-        _received.Dispose();
+        _received.CompleteAdding();
     }
 
     /// <inheritdoc />

@@ -53,6 +53,9 @@ public sealed class SimulatorServer : IAsyncDisposable
             builder.Logging.ClearProviders();
         }
 
+        // Request lines carry phone numbers (/control/codes/+44…): never log them.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlJsonContext.Default));
         var cloud = new Cloud(time ?? TimeProvider.System);
         builder.Services.AddSingleton(cloud);

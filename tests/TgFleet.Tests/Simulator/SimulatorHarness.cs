@@ -174,8 +174,8 @@ internal sealed class SimulatorHarness : IAsyncDisposable
     {
         foreach (var (backend, recorder) in _backends)
         {
-            await backend.DisposeAsync();
             recorder.Stop();
+            await backend.DisposeAsync();
         }
 
         Control.Dispose();
