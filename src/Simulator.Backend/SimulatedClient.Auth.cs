@@ -184,6 +184,26 @@ internal sealed partial class SimulatedClient
             Ok(extra);
             RefreshConnectionState();
         }
+
+        await SyncAsync();
+    }
+
+    /// <summary>Fetches what arrived while no session of this account was online (as TDLib's getDifference).</summary>
+    private async Task SyncAsync()
+    {
+        var answer = await _backend.Link.CallAsync("difference", _id, null);
+        if (answer.IsError)
+        {
+            return;
+        }
+
+        using (answer.Document)
+        {
+            foreach (var missed in answer.Ok.GetProperty("messages").EnumerateArray())
+            {
+                IncomingMessage(missed.GetProperty("message"), ReadUser(missed.GetProperty("user")));
+            }
+        }
     }
 
     /// <summary>
@@ -232,6 +252,17 @@ internal sealed partial class SimulatedClient
         if (!answer.IsError)
         {
             answer.Document!.Dispose();
+            bool ready;
+            lock (_sync)
+            {
+                ready = _state == State.Ready;
+            }
+
+            if (ready)
+            {
+                _ = SyncAsync();
+            }
+
             return true;
         }
 

@@ -447,6 +447,27 @@ public sealed class BackendConnection : IDisposable
                     return;
                 }
 
+            case "difference":
+                {
+                    var missed = _cloud.Difference(account);
+                    Ok(id, w =>
+                    {
+                        w.WriteStartArray("messages");
+                        foreach (var message in missed)
+                        {
+                            w.WriteStartObject();
+                            w.WritePropertyName("message");
+                            WireFormat.WriteMessage(w, message);
+                            w.WritePropertyName("user");
+                            WireFormat.WriteUser(w, _cloud.FindById(message.PeerId)!, _cloud.IsContact(account, message.PeerId));
+                            w.WriteEndObject();
+                        }
+
+                        w.WriteEndArray();
+                    });
+                    return;
+                }
+
             case "dialogs":
                 {
                     var dialogs = _cloud.Dialogs(account);

@@ -588,6 +588,7 @@ public sealed class Cloud(TimeProvider time)
             to.Dialogs.Add(message);
         }
 
+        var delivered = false;
         foreach (var session in SessionsOf(to.Id))
         {
             BackendConnection? live;
@@ -598,7 +599,20 @@ public sealed class Cloud(TimeProvider time)
                 client = session.LiveClientId;
             }
 
-            live?.PushMessage(client, message, from);
+            if (live is not null && !live.Closed)
+            {
+                live.PushMessage(client, message, from);
+                delivered = true;
+            }
+        }
+
+        if (!delivered)
+        {
+            // Nobody online: the next session to sync gets it (Telegram's getDifference).
+            lock (to)
+            {
+                to.Undelivered.Add(message);
+            }
         }
 
         return message;
@@ -615,6 +629,18 @@ public sealed class Cloud(TimeProvider time)
         }
 
         return false;
+    }
+
+    /// <summary>Hands out the account's incoming messages no live session received.</summary>
+    public List<StoredMessage> Difference(SimUser account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        lock (account)
+        {
+            var missed = account.Undelivered.ToList();
+            account.Undelivered.Clear();
+            return missed;
+        }
     }
 
     public List<StoredMessage> History(SimUser account, long peerId, long fromMessageId, int limit)

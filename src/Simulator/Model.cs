@@ -46,6 +46,9 @@ public sealed class SimUser
     internal LoginCode? PendingCode { get; set; }
     internal bool OptedOut { get; set; }
     internal List<StoredMessage> Dialogs { get; } = [];
+
+    /// <summary>Incoming messages no live session received yet (handed out by getDifference).</summary>
+    internal List<StoredMessage> Undelivered { get; } = [];
 }
 
 /// <summary>A reply a scripted user sends after receiving a message.</summary>

@@ -49,4 +49,25 @@ public sealed class When_a_message_arrives_from_outside : SenderFixture
         var gina = td.Objects(client).First(o => TdRecorder.Type(o) == "updateUser" && o["user"]!["first_name"]!.GetValue<string>() == "Gina");
         Assert.That(chats["chat_ids"]!.AsArray().Select(c => c!.GetValue<long>()), Does.Contain(gina["user"]!["id"]!.GetValue<long>()));
     }
+
+    [Test, Order(3)]
+    public async Task A_message_that_arrived_while_no_worker_ran_is_delivered_when_the_session_resumes()
+    {
+        await Sim.SeedUserAsync(new UserSeed(SimulatorHarness.NewPhone(), "Kim", Username: "kim_offline"));
+        var phone = SimulatorHarness.NewPhone();
+        await Sim.SeedAccountAsync(phone);
+        var directory = Sim.NewDirectory();
+        var first = Sim.NewBackend();
+        var client = await Sim.LoginAsync(first, phone, directory);
+        await first.RequestAsync(client, """{"@type":"close"}""");
+        await first.WaitForAuthorizationStateAsync(client, "authorizationStateClosed");
+
+        await Sim.InjectAsync("@kim_offline", phone, "Are you there?");
+        var second = Sim.NewBackend();
+        var resumed = await SimulatorHarness.StartClientAsync(second, directory);
+
+        var missed = await second.WaitForUpdateAsync(resumed, "updateNewMessage");
+        Assert.That(missed["message"]!["content"]!["text"]!["text"]!.GetValue<string>(), Is.EqualTo("Are you there?"));
+        Assert.That(second.Objects(resumed).Count(o => TdRecorder.Type(o) == "updateNewMessage"), Is.EqualTo(1));
+    }
 }
