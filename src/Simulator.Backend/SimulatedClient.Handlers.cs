@@ -61,10 +61,10 @@ internal sealed partial class SimulatedClient
                 });
                 return;
             case "close":
-                Close(extra, deleteDatabase: false, logOutFirst: false);
+                await CloseAsync(extra, deleteDatabase: false, logOutFirst: false);
                 return;
             case "destroy":
-                Close(extra, deleteDatabase: true, logOutFirst: false);
+                await CloseAsync(extra, deleteDatabase: true, logOutFirst: false);
                 return;
             case "addProxy":
                 AddProxy(request, extra);
@@ -115,7 +115,7 @@ internal sealed partial class SimulatedClient
                 await CheckPasswordAsync(request, extra);
                 return;
             case "logOut":
-                Close(extra, deleteDatabase: true, logOutFirst: true);
+                await CloseAsync(extra, deleteDatabase: true, logOutFirst: true);
                 return;
             default:
                 break;
@@ -358,7 +358,7 @@ internal sealed partial class SimulatedClient
 
     // ---------------------------------------------------------------- closing
 
-    private void Close(string? extra, bool deleteDatabase, bool logOutFirst)
+    private async Task CloseAsync(string? extra, bool deleteDatabase, bool logOutFirst)
     {
         StoredSession? session;
         lock (_sync)
@@ -379,9 +379,19 @@ internal sealed partial class SimulatedClient
             SetState(State.Closing);
         }
 
-        if (session is not null)
+        if (session is not null && _backend.IsConnected)
         {
-            _ = _backend.Link.CallAsync(logOutFirst ? "logOut" : "detach", _id, null);
+            // The session stops being live before Closed is reported (so the cloud keeps later
+            // messages for the next session); an unreachable server does not hold close up.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                (await _backend.Link.CallAsync(logOutFirst ? "logOut" : "detach", _id, null, timeout.Token)).Document?.Dispose();
+            }
+            catch (OperationCanceledException)
+            {
+                // The server went away meanwhile: it detaches the session when it sees the socket drop.
+            }
         }
 
         lock (_sync)
