@@ -84,6 +84,33 @@ internal sealed class TdRecorder
 
     public static string? Type(JsonNode? node) => node?["@type"]?.GetValue<string>();
 
+    /// <summary>
+    /// The objects the binding's generated types cannot read as a known TDLib type (an
+    /// UnknownObject, or a parse error), described for an assertion message.
+    /// </summary>
+    public static IEnumerable<string> UnreadableByTheBinding(IEnumerable<JsonObject> objects)
+    {
+        foreach (var obj in objects)
+        {
+            string? problem;
+            try
+            {
+                problem = TgFleet.Tdlib.Api.TdJsonReader.Parse(Encoding.UTF8.GetBytes(obj.ToJsonString())) is TgFleet.Tdlib.Api.UnknownObject
+                    ? "unknown to the generated types"
+                    : null;
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                problem = e.Message;
+            }
+
+            if (problem is not null)
+            {
+                yield return $"{Type(obj)}: {problem}";
+            }
+        }
+    }
+
     public string Describe(int client) =>
         string.Join(", ", Objects(client).TakeLast(12).Select(o => Type(o) + (Type(o) == "updateAuthorizationState" ? "(" + Type(o["authorization_state"]) + ")" : Type(o) == "error" ? "(" + o["message"] + ")" : string.Empty)));
 
