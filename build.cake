@@ -90,17 +90,20 @@ Task("__Demo").Does(() =>
     }
 });
 
+// Each benchmark: the project that runs it and the arguments it takes.
+var benchmarks = new Dictionary<string, (string Project, string Arguments)>
+{
+    ["binding"] = ("./tests/Benchmarks/TgFleet.Benchmarks.csproj", "binding"),
+    ["simulator"] = ("./tests/SimulatorBench/SimulatorBench.csproj", "10000 1000 100000"),
+};
+
 Task("__Bench").Does(() =>
 {
-    var project = File("./tests/Benchmarks/TgFleet.Benchmarks.csproj");
-    if (string.IsNullOrWhiteSpace(benchmark))
+    if (!benchmarks.TryGetValue(benchmark, out var bench))
     {
-        throw new CakeException(2, "Name a benchmark: ./build.sh bench <name> (e.g. binding).");
+        throw new CakeException(2, $"Name a benchmark: ./build.sh bench <{string.Join("|", benchmarks.Keys)}> (got '{benchmark}').");
     }
-    if (!FileExists(project))
-    {
-        throw new CakeException(2, $"No benchmarks project yet ({project}); '{benchmark}' cannot run.");
-    }
+    var project = File(bench.Project);
     // Live output, and the benchmark's last line kept for build.sh to print last (after Cake's
     // own task summary): that line is the figure the benchmark's issue asks for.
     var resultFile = MakeAbsolute(artifacts + Directory("bench")).CombineWithFilePath($"{benchmark}.result");
@@ -108,7 +111,7 @@ Task("__Bench").Does(() =>
     var last = "";
     var exit = StartProcess("dotnet", new ProcessSettings
     {
-        Arguments = $"run --project {project} --configuration Release -- {benchmark}",
+        Arguments = $"run --project {project} --configuration Release -- {bench.Arguments}",
         RedirectStandardOutput = true,
         RedirectedStandardOutputHandler = line =>
         {

@@ -12,11 +12,12 @@ internal sealed class ChildProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly ConsoleColor _color;
 
-    private ChildProcess(string name, Process process, Uri baseUri)
+    private ChildProcess(string name, Process process, Uri baseUri, string readyPath)
     {
         Name = name;
         _process = process;
         BaseUri = baseUri;
+        ReadyPath = readyPath;
         _color = Colors[Interlocked.Increment(ref _next) % Colors.Length];
     }
 
@@ -24,9 +25,13 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public Uri BaseUri { get; }
 
+    /// <summary>The path that answers 200 once the process can do its job.</summary>
+    public string ReadyPath { get; }
+
     public bool HasExited => _process.HasExited;
 
-    public static ChildProcess Start(string name, string dll, int port, IReadOnlyDictionary<string, string> environment, Sandbox sandbox)
+    public static ChildProcess Start(string name, string dll, int port, IReadOnlyDictionary<string, string> environment, Sandbox sandbox,
+        IReadOnlyList<string>? args = null, string readyPath = "health/ready")
     {
         // setsid: a session of its own, so Ctrl+C reaches only the demo, which then stops each
         // child once with SIGTERM (a second signal would cut its graceful shutdown short).
@@ -41,6 +46,10 @@ internal sealed class ChildProcess : IAsyncDisposable
         };
         psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add(dll);
+        foreach (var arg in args ?? [])
+        {
+            psi.ArgumentList.Add(arg);
+        }
         psi.Environment["Urls"] = $"http://127.0.0.1:{port}";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
         psi.Environment["Logging__Console__FormatterName"] = "simple";
@@ -51,7 +60,7 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        var child = new ChildProcess(name, process, new Uri($"http://127.0.0.1:{port}/"));
+        var child = new ChildProcess(name, process, new Uri($"http://127.0.0.1:{port}/"), readyPath);
         process.OutputDataReceived += (_, e) => child.Show(e.Data);
         process.ErrorDataReceived += (_, e) => child.Show(e.Data);
         process.Exited += (_, _) => child.Show($"(exited with {process.ExitCode})");

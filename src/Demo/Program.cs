@@ -65,7 +65,17 @@ try
             continue;
         }
 
-        children.Add(ChildProcess.Start(name, dll, FreePort.Next(), environment, sandbox));
+        var port = FreePort.Next();
+        if (project == "Simulator")
+        {
+            // The simulator plays Telegram's cloud: its control API and backend socket on loopback.
+            var urls = $"http://127.0.0.1:{port}";
+            children.Add(ChildProcess.Start(name, dll, port, environment, sandbox, ["--urls", urls], readyPath: "health"));
+            ChildProcess.Say("demo", $"Telegram simulator: control API {urls}/control, witness {urls}/witness/summary (docs/simulator.md)");
+            continue;
+        }
+
+        children.Add(ChildProcess.Start(name, dll, port, environment, sandbox));
     }
 
     await Status.ShowUntilStoppedAsync(children, stop.Token);

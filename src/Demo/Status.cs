@@ -37,7 +37,7 @@ internal static class Status
 
         try
         {
-            using var response = await http.GetAsync(new Uri(child.BaseUri, "health/ready"), stop);
+            using var response = await http.GetAsync(new Uri(child.BaseUri, child.ReadyPath), stop);
             return response.IsSuccessStatusCode ? "ready" : "not-ready";
         }
         catch (HttpRequestException)

@@ -67,7 +67,9 @@ try
     GC.WaitForPendingFinalizers();
     GC.Collect();
     await Task.Delay(2000);
-    Console.WriteLine($"idle: backend RSS {Rss(Environment.ProcessId):0.0} MB ({Rss(Environment.ProcessId) * 1024 / accounts:0.0} KB/account), simulator RSS {Rss(child.Id):0.0} MB");
+    var idleBackendKb = Rss(Environment.ProcessId) * 1024;
+    var idleSimulatorMb = Rss(child.Id);
+    Console.WriteLine($"idle: backend RSS {idleBackendKb / 1024:0.0} MB ({idleBackendKb / accounts:0.0} KB/account), simulator RSS {idleSimulatorMb:0.0} MB");
 
     clock.Restart();
     var perSender = messages / senders;
@@ -94,6 +96,9 @@ try
     Console.WriteLine($"sent {bench.Succeeded} ok / {bench.Failed} failed of {total} from {senders} accounts in {seconds:0.00} s: {bench.Succeeded / seconds:0} sends/s end to end (simulator delivered {health.Delivered})");
     Console.WriteLine($"after sends: backend RSS {Rss(Environment.ProcessId):0.0} MB, simulator RSS {Rss(child.Id):0.0} MB");
     Directory.Delete(root, recursive: true);
+    // The one parseable line ./build.sh bench simulator ends with.
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"simulator accounts={accounts} logins_per_s={accounts / loginSeconds:0} sends_per_s={bench.Succeeded / seconds:0} failed={bench.Failed} backend_kb_per_account={idleBackendKb / accounts:0.0} simulator_rss_mb={idleSimulatorMb:0.0}"));
 }
 finally
 {
