@@ -98,6 +98,8 @@ public sealed class ThrowawayRabbitMq : IAsyncDisposable
             ["RABBITMQ_CONF_ENV_FILE"] = envFile,
             ["RABBITMQ_ENABLED_PLUGINS_FILE"] = plugins,
             ["RABBITMQ_PID_FILE"] = Path.Combine(sandbox.Path, "rabbitmq.pid"),
+            // A killed node writes a crash dump; keep it in the sandbox, never in the caller's folder.
+            ["ERL_CRASH_DUMP"] = Path.Combine(sandbox.Path, "erl_crash.dump"),
             // The distribution listener on loopback too.
             ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}",
         };
@@ -108,7 +110,9 @@ public sealed class ThrowawayRabbitMq : IAsyncDisposable
             Path.Combine(sandbox.Path, "epmd.log"));
         sandbox.Track(epmd.Id);
         var logFile = Path.Combine(sandbox.Path, "rabbitmq.log");
-        var server = Commands.StartServer(Commands.Describe(serverScript, [], environment: environment), logFile);
+        var serverStart = Commands.Describe(serverScript, [], environment: environment);
+        serverStart.WorkingDirectory = sandbox.Path;
+        var server = Commands.StartServer(serverStart, logFile);
         sandbox.Track(server.Id);
         var node = new ThrowawayRabbitMq(server, epmd, port, managementPort, nodeName);
         try
