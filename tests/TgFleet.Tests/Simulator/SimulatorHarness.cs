@@ -15,7 +15,7 @@ internal sealed class SimulatorHarness : IAsyncDisposable
 {
     private static int _phoneCounter;
     private readonly List<(SimulatorTdJsonBackend Backend, TdRecorder Recorder)> _backends = [];
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "tgfleet-sim-tests", Guid.NewGuid().ToString("N"));
+    private readonly string _root = TgFleet.Testing.TestInfrastructure.CreateTempDirectory("sim");
 
     private SimulatorHarness(SimulatorServer server)
     {

@@ -18,7 +18,7 @@ public sealed class When_the_offline_steps_run_on_either_backend(string backendN
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        _root = Path.Combine(Path.GetTempPath(), "tgfleet-conformance", Guid.NewGuid().ToString("N"));
+        _root = TgFleet.Testing.TestInfrastructure.CreateTempDirectory("conformance");
         if (backendName == "libtdjson")
         {
             // The binding's own backend; this fixture's recorder is the process's only td_receive
