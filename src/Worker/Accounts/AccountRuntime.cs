@@ -238,12 +238,12 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         {
             var reason = Reason(e);
             Log.LoginStepFailed(_logger, AccountId, step, _phoneMasked ?? string.Empty, reason);
-            await ReportAsync(new AuthenticationStateChanged(commandId, AccountId, AuthState.Failed, _services.Time.GetUtcNow()) { Reason = reason }, cancellationToken);
+            await ChangeAsync(AuthState.Failed, reason: reason, commandId: commandId);
         }
         catch (TimeoutException)
         {
             Log.LoginStepTimedOut(_logger, AccountId, step, _services.Options.LoginStepTimeout);
-            await ReportAsync(new AuthenticationStateChanged(commandId, AccountId, AuthState.Failed, _services.Time.GetUtcNow()) { Reason = "LOGIN_STEP_TIMEOUT" }, cancellationToken);
+            await ChangeAsync(AuthState.Failed, reason: "LOGIN_STEP_TIMEOUT", commandId: commandId);
         }
     }
 
@@ -382,15 +382,17 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         return false;
     }
 
-    private async Task ChangeAsync(AuthState state, string? reason = null, string? hint = null, string? codeDelivery = null)
+    private async Task ChangeAsync(AuthState state, string? reason = null, string? hint = null, string? codeDelivery = null, Guid? commandId = null)
     {
-        Guid commandId;
-        lock (_gate)
+        if (commandId is null)
         {
-            commandId = _commandId;
+            lock (_gate)
+            {
+                commandId = _commandId;
+            }
         }
 
-        var change = new AuthenticationStateChanged(commandId, AccountId, state, _services.Time.GetUtcNow())
+        var change = new AuthenticationStateChanged(commandId.Value, AccountId, state, _services.Time.GetUtcNow())
         {
             Reason = reason,
             PasswordHint = hint,
