@@ -19,6 +19,11 @@ public static class TdlibClients
         builder.Services.AddOptions<TelegramOptions>()
             .BindConfiguration(TelegramOptions.Section)
             .ValidateDataAnnotations()
+            .Validate(o => Enum.IsDefined(o.Backend), "Telegram:Backend must be LibTdJson or Simulator.")
+            .Validate(o => o.Backend != TelegramBackend.Simulator || o.SimulatorUri is { IsAbsoluteUri: true, Scheme: "ws" or "wss" },
+                "Telegram:SimulatorUri is required with Telegram:Backend=Simulator (ws://HOST:PORT/backend).")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.DataDirectory), "Telegram:DataDirectory must name a directory.")
+            .Validate(o => o.LoginStepTimeout > TimeSpan.Zero, "Telegram:LoginStepTimeout must be positive.")
             .ValidateOnStart();
         builder.Services.AddOptions<TdlibOptions>().BindConfiguration(TdlibOptions.SectionName);
         builder.Services.AddSingleton(CreateManager);

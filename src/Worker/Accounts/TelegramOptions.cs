@@ -12,8 +12,11 @@ public enum TelegramBackend
     Simulator = 2,
 }
 
-/// <summary>The worker's Telegram settings (section <c>Telegram</c>), validated at start.</summary>
-public sealed class TelegramOptions : IValidatableObject
+/// <summary>
+/// The worker's Telegram settings (section <c>Telegram</c>), validated at start by
+/// <see cref="TdlibClients.AddTdlibClients"/> (every problem at once, each naming its setting).
+/// </summary>
+public sealed class TelegramOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Telegram";
@@ -40,28 +43,4 @@ public sealed class TelegramOptions : IValidatableObject
 
     /// <summary>The device model TDLib reports to Telegram.</summary>
     public string DeviceModel { get; set; } = "TgFleet";
-
-    /// <inheritdoc />
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (!Enum.IsDefined(Backend))
-        {
-            yield return new ValidationResult("Telegram:Backend must be LibTdJson or Simulator.");
-        }
-
-        if (Backend == TelegramBackend.Simulator && SimulatorUri is not { IsAbsoluteUri: true, Scheme: "ws" or "wss" })
-        {
-            yield return new ValidationResult("Telegram:SimulatorUri is required with Telegram:Backend=Simulator (ws://HOST:PORT/backend).");
-        }
-
-        if (string.IsNullOrWhiteSpace(DataDirectory))
-        {
-            yield return new ValidationResult("Telegram:DataDirectory must name a directory.");
-        }
-
-        if (LoginStepTimeout <= TimeSpan.Zero)
-        {
-            yield return new ValidationResult("Telegram:LoginStepTimeout must be positive.");
-        }
-    }
 }
