@@ -26,4 +26,5 @@ internal static class EventIds
     public const int CommandRedelivered = 3009;
     public const int CommandRejected = 3010;
     public const int RestoreFailed = 3011;
+    public const int CommandFailed = 3012;
 }

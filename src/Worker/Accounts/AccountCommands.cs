@@ -36,28 +36,39 @@ public sealed partial class AccountCommands(AccountRegistry registry, CommandJou
             return;
         }
 
-        var runtime = registry.Find(accountId);
-        if (runtime is null && startIfNew)
+        try
         {
-            if (!registry.Owns(registry.ShardOf(accountId)))
+            var runtime = registry.Find(accountId);
+            if (runtime is null && startIfNew)
             {
-                await RejectAsync(context, commandId, accountId, command, "AccountId", "SHARD_NOT_OWNED", "This worker does not own the account's shard.");
+                if (!registry.Owns(registry.ShardOf(accountId)))
+                {
+                    await RejectAsync(context, commandId, accountId, command, "AccountId", "SHARD_NOT_OWNED", "This worker does not own the account's shard.");
+                    await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
+                    return;
+                }
+
+                runtime = await registry.GetOrStartAsync(accountId, ct);
+            }
+
+            if (runtime is null)
+            {
+                await RejectAsync(context, commandId, accountId, command, "AccountId", "ACCOUNT_UNKNOWN", "The account has no login in progress on this worker: send Authenticate first.");
                 await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
                 return;
             }
 
-            runtime = await registry.GetOrStartAsync(accountId, ct);
+            await work(runtime, ct);
+            await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Succeeded, null, ct);
         }
-
-        if (runtime is null)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            await RejectAsync(context, commandId, accountId, command, "AccountId", "ACCOUNT_UNKNOWN", "The account has no login in progress on this worker: send Authenticate first.");
-            await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
-            return;
+            // Recorded as failed so a redelivery reports it instead of starting a half-done step again;
+            // the exception takes the message to the error queue.
+            Log.CommandFailed(logger, command, commandId, e);
+            await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, CancellationToken.None);
+            throw;
         }
-
-        await work(runtime, ct);
-        await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Succeeded, null, ct);
     }
 
     private async Task RejectAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, string command, string field, string reason, string detail)
@@ -74,5 +85,8 @@ public sealed partial class AccountCommands(AccountRegistry registry, CommandJou
 
         [LoggerMessage(EventId = EventIds.CommandRejected, Level = LogLevel.Warning, Message = "{Command} {CommandId} rejected: {Field} {Reason}")]
         internal static partial void CommandRejected(ILogger logger, string command, Guid commandId, string field, string reason);
+
+        [LoggerMessage(EventId = EventIds.CommandFailed, Level = LogLevel.Error, Message = "{Command} {CommandId} failed")]
+        internal static partial void CommandFailed(ILogger logger, string command, Guid commandId, Exception error);
     }
 }

@@ -40,6 +40,28 @@ public sealed class When_a_login_step_is_wrong
     }
 
     [Test]
+    public async Task An_expired_code_fails_with_PHONE_CODE_EXPIRED_and_a_new_Authenticate_starts_over()
+    {
+        var phone = SimulatorHarness.NewPhone();
+        await _bed.Sim.SeedAccountAsync(phone);
+        var account = AccountTestBed.NewAccountId();
+        var runtime = await _bed.StartRuntimeAsync(_bed.NewWorker(), account);
+        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode);
+        var code = await _bed.Sim.CodeAsync(phone);
+        await _bed.Sim.SetFaultsAsync(phone, new AccountFaults(ExpireCode: true));
+
+        await runtime.SubmitCodeAsync(Guid.NewGuid(), code, CancellationToken.None);
+        var failed = await _bed.Observed.WaitForAsync(account, AuthenticationState.Failed);
+        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode, occurrence: 2);
+        await runtime.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
+        await _bed.Observed.WaitForAsync(account, AuthenticationState.Ready);
+
+        Assert.That(failed.Reason, Is.EqualTo("PHONE_CODE_EXPIRED"));
+    }
+
+    [Test]
     public async Task A_wrong_password_fails_with_PASSWORD_HASH_INVALID()
     {
         var phone = SimulatorHarness.NewPhone();
