@@ -12,4 +12,19 @@ internal static class EventIds
     public const int ShardStartFailed = 1005;
     public const int Rebalancing = 1006;
     public const int Draining = 1007;
+
+    // 3000s: accounts and logins.
+    public const int AuthenticationChanged = 3000;
+    public const int LoginStepFailed = 3001;
+    public const int LoginStepTimedOut = 3002;
+    public const int Checkpointed = 3003;
+    public const int CheckpointStale = 3004;
+    public const int CheckpointFailed = 3005;
+    public const int RekeyFailed = 3006;
+    public const int UpdateLoopFailed = 3007;
+    public const int ObserverFailed = 3008;
+    public const int CommandRedelivered = 3009;
+    public const int CommandRejected = 3010;
+    public const int RestoreFailed = 3011;
+    public const int CommandFailed = 3012;
 }

@@ -1,0 +1,92 @@
+using MassTransit;
+using TgFleet.Contracts.Accounts;
+using TgFleet.Worker.Commands;
+
+namespace TgFleet.Worker.Accounts;
+
+/// <summary>
+/// What every login command goes through: validation (an invalid one is answered with
+/// <see cref="CommandRejected"/>), the idempotency journal (a redelivery of a handled command
+/// does nothing beyond a log line), then the account's runtime in the <see cref="AccountRegistry"/>.
+/// </summary>
+public sealed partial class AccountCommands(AccountRegistry registry, CommandJournal journal, TimeProvider time, ILogger<AccountCommands> logger)
+{
+    /// <summary>Runs <paramref name="work"/> on the account's runtime once per command id.</summary>
+    /// <param name="context">The delivery.</param>
+    /// <param name="commandId">The command's idempotency key.</param>
+    /// <param name="accountId">The account.</param>
+    /// <param name="startIfNew">Start the account's runtime when it is not running (Authenticate); otherwise an account not running is rejected.</param>
+    /// <param name="work">The login step.</param>
+    public async Task HandleAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, bool startIfNew, Func<AccountRuntime, CancellationToken, Task> work)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(work);
+        var command = typeof(T).Name;
+        var ct = context.CancellationToken;
+        if (CommandValidator.Validate(context.Message) is { } problem)
+        {
+            await RejectAsync(context, commandId, accountId, command, problem.Field, problem.Reason, problem.Detail);
+            return;
+        }
+
+        if (await journal.BeginAsync(commandId, accountId, command, ct) is { } entry)
+        {
+            Log.CommandRedelivered(logger, command, commandId, entry.State);
+            return;
+        }
+
+        try
+        {
+            var runtime = registry.Find(accountId);
+            if (runtime is null && startIfNew)
+            {
+                if (!registry.Owns(registry.ShardOf(accountId)))
+                {
+                    await RejectAsync(context, commandId, accountId, command, "AccountId", "SHARD_NOT_OWNED", "This worker does not own the account's shard.");
+                    await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
+                    return;
+                }
+
+                runtime = await registry.GetOrStartAsync(accountId, ct);
+            }
+
+            if (runtime is null)
+            {
+                await RejectAsync(context, commandId, accountId, command, "AccountId", "ACCOUNT_UNKNOWN", "The account has no login in progress on this worker: send Authenticate first.");
+                await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
+                return;
+            }
+
+            await work(runtime, ct);
+            await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Succeeded, null, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Recorded as failed so a redelivery reports it instead of starting a half-done step again;
+            // the exception takes the message to the error queue.
+            Log.CommandFailed(logger, command, commandId, e);
+            await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task RejectAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, string command, string field, string reason, string detail)
+        where T : class
+    {
+        Log.CommandRejected(logger, command, commandId, field, reason);
+        await context.Publish(new CommandRejected(commandId, accountId ?? string.Empty, command, field, reason, time.GetUtcNow()) { Detail = detail }, context.CancellationToken);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.CommandRedelivered, Level = LogLevel.Information, Message = "{Command} {CommandId} was delivered again ({State}); nothing done")]
+        internal static partial void CommandRedelivered(ILogger logger, string command, Guid commandId, CommandState state);
+
+        [LoggerMessage(EventId = EventIds.CommandRejected, Level = LogLevel.Warning, Message = "{Command} {CommandId} rejected: {Field} {Reason}")]
+        internal static partial void CommandRejected(ILogger logger, string command, Guid commandId, string field, string reason);
+
+        [LoggerMessage(EventId = EventIds.CommandFailed, Level = LogLevel.Error, Message = "{Command} {CommandId} failed")]
+        internal static partial void CommandFailed(ILogger logger, string command, Guid commandId, Exception error);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TgFleet.Contracts.Addressing;
+using TgFleet.Tdlib;
+using TgFleet.Worker.Sessions;
+using TgFleet.Worker.Sharding;
+
+namespace TgFleet.Worker.Accounts;
+
+/// <summary>
+/// The runtimes of the accounts in the shards this worker owns. A shard's stored sessions are
+/// restored when it starts and checkpointed (graceful) or dropped (lost, fenced) when it stops;
+/// an account new to the shard gets a runtime at its first <c>Authenticate</c>.
+/// </summary>
+public sealed partial class AccountRegistry : IAsyncDisposable
+{
+    private const string ShardSessionsSql = "SELECT account_id, shard, epoch, key_id, blob FROM sessions WHERE shard = @Shard";
+
+    private readonly ConcurrentDictionary<string, AccountRuntime> _runtimes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<int, ShardLease> _leases = new();
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly NpgsqlDataSource _db;
+    private readonly AccountRuntimeServices _services;
+    private readonly int _shardCount;
+    private readonly ILogger _logger;
+
+    public AccountRegistry(NpgsqlDataSource db, TdClientManager manager, SessionCipher cipher, SessionStore sessions, AccountStore accounts,
+        IAuthenticationObserver observer, IOptions<TelegramOptions> telegram, IOptions<ShardOptions> shards, TimeProvider time, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(telegram);
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _db = db;
+        _services = new AccountRuntimeServices(manager, cipher, sessions, accounts, observer, telegram.Value, time, loggers);
+        _shardCount = shards.Value.Count;
+        _logger = loggers.CreateLogger<AccountRegistry>();
+    }
+
+    /// <summary>The shard of <paramref name="accountId"/> under this fleet's shard count.</summary>
+    public int ShardOf(string accountId) => ShardAddressing.ShardOf(accountId, _shardCount);
+
+    /// <summary>The running account, or null.</summary>
+    public AccountRuntime? Find(string accountId) => _runtimes.GetValueOrDefault(accountId);
+
+    /// <summary>Whether this worker holds the lease of <paramref name="shard"/>.</summary>
+    public bool Owns(int shard) => _leases.ContainsKey(shard);
+
+    /// <summary>Takes <paramref name="lease"/> and restores every stored session of its shard.</summary>
+    public async Task StartShardAsync(ShardLease lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        _leases[lease.Shard] = lease;
+        await using var conn = await _db.OpenConnectionAsync(cancellationToken);
+        var rows = await conn.QueryAsync<(string AccountId, int Shard, long Epoch, string KeyId, byte[] Blob)>(
+            new CommandDefinition(ShardSessionsSql, new { lease.Shard }, cancellationToken: cancellationToken));
+        foreach (var row in rows)
+        {
+            var stored = new StoredSession(row.AccountId, row.Shard, row.Epoch, row.KeyId, row.Blob);
+            try
+            {
+                await StartAsync(stored.AccountId, lease, stored, cancellationToken);
+            }
+            catch (Exception e) when (e is SessionDecryptionException or InvalidDataException or Tdlib.TdException or TimeoutException)
+            {
+                Log.RestoreFailed(_logger, stored.AccountId, lease.Shard, e);
+            }
+        }
+    }
+
+    /// <summary>Stops the shard's runtimes: graceful ones checkpoint, others write nothing.</summary>
+    public async Task StopShardAsync(ShardLease lease, bool graceful, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var stopping = _runtimes.Values.Where(r => r.Shard == lease.Shard).ToList();
+        await Task.WhenAll(stopping.Select(r => r.StopAsync(graceful, cancellationToken)));
+        foreach (var runtime in stopping)
+        {
+            _runtimes.TryRemove(runtime.AccountId, out _);
+            await runtime.DisposeAsync();
+        }
+
+        _leases.TryRemove(lease.Shard, out _);
+    }
+
+    /// <summary>The account's runtime, started (restoring its stored session, if any) when it is not running yet.</summary>
+    /// <exception cref="InvalidOperationException">This worker does not own the account's shard.</exception>
+    public async Task<AccountRuntime> GetOrStartAsync(string accountId, CancellationToken cancellationToken)
+    {
+        if (_runtimes.TryGetValue(accountId, out var running))
+        {
+            return running;
+        }
+
+        var shard = ShardOf(accountId);
+        if (!_leases.TryGetValue(shard, out var lease))
+        {
+            throw new InvalidOperationException($"This worker does not own shard {shard}.");
+        }
+
+        var stored = await _services.Sessions.LoadAsync(accountId, cancellationToken);
+        return await StartAsync(accountId, lease, stored, cancellationToken);
+    }
+
+    /// <summary>Stops every runtime without writing (the shards' owner stops them gracefully first).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var runtime in _runtimes.Values)
+        {
+            await runtime.DisposeAsync();
+        }
+
+        _runtimes.Clear();
+        _gate.Dispose();
+    }
+
+    private async Task<AccountRuntime> StartAsync(string accountId, ShardLease lease, StoredSession? stored, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_runtimes.TryGetValue(accountId, out var running))
+            {
+                return running;
+            }
+
+            var runtime = new AccountRuntime(accountId, lease.Shard, _services);
+            try
+            {
+                await runtime.StartAsync(stored, lease.Epoch, cancellationToken);
+            }
+            catch
+            {
+                await runtime.DisposeAsync();
+                throw;
+            }
+
+            _runtimes[accountId] = runtime;
+            return runtime;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.RestoreFailed, Level = LogLevel.Error, Message = "Account {AccountId} of shard {Shard} could not be restored")]
+        internal static partial void RestoreFailed(ILogger logger, string accountId, int shard, Exception error);
+    }
+}

@@ -1,0 +1,35 @@
+using Dapper;
+using Npgsql;
+
+namespace TgFleet.Worker.Accounts;
+
+/// <summary>The <c>accounts</c> table (0001_accounts.sql): one row per account, with its masked phone and status.</summary>
+public sealed class AccountStore(NpgsqlDataSource db)
+{
+    private const string UpsertSql = """
+        INSERT INTO accounts (account_id, shard, phone_masked, status)
+        VALUES (@AccountId, @Shard, @PhoneMasked, @Status)
+        ON CONFLICT (account_id) DO UPDATE
+            SET shard = excluded.shard,
+                phone_masked = COALESCE(excluded.phone_masked, accounts.phone_masked),
+                status = excluded.status,
+                updated_at = now()
+        """;
+
+    private const string StatusSql = "SELECT status FROM accounts WHERE account_id = @AccountId";
+
+    /// <summary>Creates or updates the account's row; a null <paramref name="phoneMasked"/> keeps the stored one.</summary>
+    public async Task UpsertAsync(string accountId, int shard, string? phoneMasked, string status, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await conn.ExecuteAsync(new CommandDefinition(UpsertSql,
+            new { AccountId = accountId, Shard = shard, PhoneMasked = phoneMasked, Status = status }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The account's stored status, or null when it has no row.</summary>
+    public async Task<string?> StatusAsync(string accountId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(StatusSql, new { AccountId = accountId }, cancellationToken: cancellationToken));
+    }
+}

@@ -1,0 +1,230 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using TgFleet.Contracts.Accounts;
+using TgFleet.Contracts.Addressing;
+using TgFleet.Simulator;
+using TgFleet.Simulator.Backend;
+using TgFleet.Tdlib;
+using TgFleet.Testing;
+using TgFleet.Tests.Simulator;
+using TgFleet.Worker.Accounts;
+using TgFleet.Worker.Sessions;
+
+namespace TgFleet.Tests.Worker.Accounts;
+
+/// <summary>
+/// A real in-process simulator, a real PostgreSQL database with a live lease on every shard at
+/// <see cref="LeaseEpoch"/>, a session cipher, captured logs and observed login states. One per
+/// fixture; each "worker" (<see cref="NewWorker"/>) gets its own backend, manager and directory.
+/// </summary>
+internal sealed class AccountTestBed : IAsyncDisposable
+{
+    public const long LeaseEpoch = 7;
+    public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
+
+    private readonly List<TdClientManager> _managers = [];
+    private readonly List<AccountRuntime> _runtimes = [];
+
+    private AccountTestBed(SimulatorHarness sim, TestDatabase db)
+    {
+        Sim = sim;
+        Database = db;
+        Db = NpgsqlDataSource.Create(db.ConnectionString);
+        Loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
+        Cipher = new SessionCipher(Options.Create(new SessionOptions
+        {
+            ActiveKeyId = "k1",
+            Keys = new() { ["k1"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) },
+        }));
+        Sessions = new SessionStore(Db);
+        Accounts = new AccountStore(Db);
+        Root = TestInfrastructure.CreateTempDirectory("accounts");
+    }
+
+    public SimulatorHarness Sim { get; }
+
+    public TestDatabase Database { get; }
+
+    public NpgsqlDataSource Db { get; }
+
+    public CapturingLoggerProvider Logs { get; } = new();
+
+    public ILoggerFactory Loggers { get; }
+
+    public RecordingObserver Observed { get; } = new();
+
+    public SessionCipher Cipher { get; }
+
+    public SessionStore Sessions { get; }
+
+    public AccountStore Accounts { get; }
+
+    public string Root { get; }
+
+    public static async Task<AccountTestBed> StartAsync()
+    {
+        var bed = new AccountTestBed(await SimulatorHarness.StartAsync(), await TestInfrastructure.CreateDatabaseAsync());
+        await using var conn = await bed.Db.OpenConnectionAsync();
+        await conn.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO shard_leases (shard, owner, epoch, expires_at)
+            SELECT s, 'test-worker', @Epoch, now() + interval '1 minute' FROM generate_series(0, @Last) AS s
+            """, new { Epoch = LeaseEpoch, Last = ShardAddressing.DefaultShardCount - 1 }));
+        return bed;
+    }
+
+    public static string NewAccountId() => "acct-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>Services as one worker has them: its own simulator backend, manager and data directory.</summary>
+    public AccountRuntimeServices NewWorker()
+    {
+        var manager = new TdClientManager(new SimulatorTdJsonBackend(Sim.Server.BackendAddress), loggerFactory: Loggers);
+        _managers.Add(manager);
+        var options = new TelegramOptions
+        {
+            ApiId = 94575,
+            ApiHash = "a3406de8d171bb422bb6ddf3bbd800e2",
+            DataDirectory = Path.Combine(Root, Guid.NewGuid().ToString("N")),
+            Backend = TelegramBackend.Simulator,
+            LoginStepTimeout = TimeSpan.FromSeconds(10),
+        };
+        return new AccountRuntimeServices(manager, Cipher, Sessions, Accounts, Observed, options, TimeProvider.System, Loggers);
+    }
+
+    /// <summary>A started runtime for <paramref name="accountId"/> on <paramref name="worker"/>.</summary>
+    public async Task<AccountRuntime> StartRuntimeAsync(AccountRuntimeServices worker, string accountId, StoredSession? restore = null, long epoch = LeaseEpoch)
+    {
+        var runtime = new AccountRuntime(accountId, ShardAddressing.ShardOf(accountId), worker);
+        _runtimes.Add(runtime);
+        await runtime.StartAsync(restore, epoch, CancellationToken.None);
+        return runtime;
+    }
+
+    /// <summary>Logs <paramref name="accountId"/> in with the code the simulator delivered (and the password, if given).</summary>
+    public async Task<AccountRuntime> LogInAsync(AccountRuntimeServices worker, string accountId, string phone, string? password = null)
+    {
+        var runtime = await StartRuntimeAsync(worker, accountId);
+        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await Observed.WaitForAsync(accountId, AuthenticationState.AwaitingCode);
+        await runtime.SubmitCodeAsync(Guid.NewGuid(), await Sim.CodeAsync(phone), CancellationToken.None);
+        if (password is not null)
+        {
+            await Observed.WaitForAsync(accountId, AuthenticationState.AwaitingPassword);
+            await runtime.SubmitPasswordAsync(Guid.NewGuid(), password, CancellationToken.None);
+        }
+
+        await Observed.WaitForAsync(accountId, AuthenticationState.Ready);
+        return runtime;
+    }
+
+    public async Task<CodeView> CodeViewAsync(string phone) =>
+        (await Sim.Control.GetFromJsonAsync<CodeView>("control/codes/" + Uri.EscapeDataString(phone)))!;
+
+    /// <summary>The control API's answer for the phone's pending login code: 404 when none was requested since the last sign-in.</summary>
+    public async Task<System.Net.HttpStatusCode> PendingCodeStatusAsync(string phone)
+    {
+        using var response = await Sim.Control.GetAsync("control/codes/" + Uri.EscapeDataString(phone));
+        return response.StatusCode;
+    }
+
+    /// <summary>The sessions row as stored: epoch, key id and blob, or null.</summary>
+    public async Task<(long Epoch, string KeyId, byte[] Blob)?> SessionRowAsync(string accountId)
+    {
+        await using var conn = await Db.OpenConnectionAsync();
+        return await conn.QuerySingleOrDefaultAsync<(long, string, byte[])?>(new CommandDefinition(
+            "SELECT epoch, key_id, blob FROM sessions WHERE account_id = @AccountId", new { AccountId = accountId }));
+    }
+
+    public async Task<(string? PhoneMasked, string Status)?> AccountRowAsync(string accountId)
+    {
+        await using var conn = await Db.OpenConnectionAsync();
+        return await conn.QuerySingleOrDefaultAsync<(string?, string)?>(new CommandDefinition(
+            "SELECT phone_masked, status FROM accounts WHERE account_id = @AccountId", new { AccountId = accountId }));
+    }
+
+    public async Task MoveLeaseOnAsync(int shard)
+    {
+        await using var conn = await Db.OpenConnectionAsync();
+        await conn.ExecuteAsync(new CommandDefinition("UPDATE shard_leases SET epoch = epoch + 1, owner = 'successor' WHERE shard = @Shard", new { Shard = shard }));
+    }
+
+    public async Task RestoreLeaseAsync(int shard)
+    {
+        await using var conn = await Db.OpenConnectionAsync();
+        await conn.ExecuteAsync(new CommandDefinition("UPDATE shard_leases SET epoch = @Epoch, owner = 'test-worker' WHERE shard = @Shard", new { Shard = shard, Epoch = LeaseEpoch }));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var runtime in _runtimes)
+        {
+            await runtime.DisposeAsync();
+        }
+
+        foreach (var manager in _managers)
+        {
+            await manager.DisposeAsync();
+            await ((SimulatorTdJsonBackend)manager.Backend).DisposeAsync();
+        }
+
+        await Sim.DisposeAsync();
+        await Db.DisposeAsync();
+        await Database.DisposeAsync();
+        Loggers.Dispose();
+        Directory.Delete(Root, recursive: true);
+    }
+}
+
+/// <summary>Every login state the runtimes reported, in order.</summary>
+internal sealed class RecordingObserver : IAuthenticationObserver
+{
+    private readonly ConcurrentQueue<AuthenticationStateChanged> _changes = new();
+
+    public IReadOnlyList<AuthenticationStateChanged> Of(string accountId) => _changes.Where(c => c.AccountId == accountId).ToList();
+
+    public Task OnChangedAsync(AuthenticationStateChanged change, CancellationToken cancellationToken)
+    {
+        _changes.Enqueue(change);
+        return Task.CompletedTask;
+    }
+
+    public async Task<AuthenticationStateChanged> WaitForAsync(string accountId, AuthenticationState state, int occurrence = 1)
+    {
+        await Wait.UntilAsync(() => Of(accountId).Count(c => c.State == state) >= occurrence, AccountTestBed.Deadline,
+            () => string.Join(", ", Of(accountId).Select(c => c.State + (c.Reason is null ? string.Empty : "/" + c.Reason))));
+        return Of(accountId).Where(c => c.State == state).ElementAt(occurrence - 1);
+    }
+}
+
+/// <summary>Every log line (message and exception) of every category.</summary>
+internal sealed class CapturingLoggerProvider : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public string All => string.Join('\n', _lines);
+
+    public ILogger CreateLogger(string categoryName) => new Capturing(categoryName, _lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Capturing(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            ArgumentNullException.ThrowIfNull(formatter);
+            var structured = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(";", pairs.Select(p => p.Key + "=" + p.Value)) : string.Empty;
+            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} [{structured}] {exception}");
+        }
+    }
+}
