@@ -128,7 +128,10 @@ public sealed class Cloud(TimeProvider time)
             user.CodeRequests.RemoveAll(t => now - t > TimeSpan.FromHours(1));
             if (user.CodeRequests.Count >= user.CodeRequestLimit)
             {
-                var retry = (int)Math.Ceiling((user.CodeRequests[0] + TimeSpan.FromHours(1) - now).TotalSeconds);
+                // With a limit of 0 no request was ever counted: the whole hour is left.
+                var retry = user.CodeRequests.Count == 0
+                    ? (int)TimeSpan.FromHours(1).TotalSeconds
+                    : (int)Math.Ceiling((user.CodeRequests[0] + TimeSpan.FromHours(1) - now).TotalSeconds);
                 return (0, CloudError.FloodWait(Math.Max(retry, 1)));
             }
 

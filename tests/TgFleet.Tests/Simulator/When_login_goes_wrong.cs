@@ -120,6 +120,19 @@ public sealed class When_login_goes_wrong
     }
 
     [Test]
+    public async Task A_code_limit_of_zero_refuses_the_first_request_for_an_hour()
+    {
+        var phone = SimulatorHarness.NewPhone();
+        await _sim.SeedAccountAsync(phone);
+        await _sim.SetFaultsAsync(phone, new AccountFaults(CodeRequestLimit: 0));
+        var (td, client) = await AtPhoneNumberAsync();
+
+        var limited = await td.RequestAsync(client, Phone(phone));
+
+        SimulatorHarness.ExpectError(limited, 429, "Too Many Requests: retry after 3600");
+    }
+
+    [Test]
     public async Task Auth_calls_out_of_order_get_TDLibs_unexpected_call_error()
     {
         var (td, client) = await AtPhoneNumberAsync();
