@@ -57,6 +57,9 @@ public sealed partial class ShardEndpoints(IReceiveEndpointConnector connector, 
             rabbit.SetQuorumQueue();
             // Commands come to the shard's exchange; MassTransit binds the same-named exchange.
             rabbit.ConfigureConsumeTopology = false;
+            // Bounded: at most this many unacknowledged commands per shard, ordered per account.
+            rabbit.PrefetchCount = 32;
+            rabbit.PartitionByAccount();
             consumers.Configure(context, rabbit);
         });
         lock (_gate)

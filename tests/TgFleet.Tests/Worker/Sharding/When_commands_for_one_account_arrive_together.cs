@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using NUnit.Framework;
+using TgFleet.Contracts.Addressing;
+using TgFleet.Contracts.Messaging;
+using TgFleet.Hosting;
+using TgFleet.Testing;
+using TgFleet.Worker.Sharding;
+
+namespace TgFleet.Tests.Worker.Sharding;
+
+[TestFixture, Category("Worker")]
+public sealed class When_commands_for_one_account_arrive_together
+{
+    private TestVirtualHost _vhost = null!;
+
+    [SetUp]
+    public async Task CreateVirtualHost() => _vhost = await TestInfrastructure.CreateVirtualHostAsync();
+
+    [TearDown]
+    public async Task DeleteVirtualHost() => await _vhost.DisposeAsync();
+
+    [Test]
+    public async Task They_run_one_at_a_time_in_order_while_other_accounts_run_beside_them()
+    {
+        var runs = new ConcurrentQueue<SlowConsumer.Run>();
+        await using var provider = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(runs)
+            .AddSingleton(new ShardConsumers((context, endpoint) => endpoint.ConfigureConsumer<SlowConsumer>(context)))
+            .AddSingleton<ShardEndpoints>()
+            .AddMassTransit(bus =>
+            {
+                bus.AddConsumer<SlowConsumer>();
+                bus.UsingRabbitMq((_, cfg) => cfg.Host(_vhost.AmqpUri));
+            })
+            .BuildServiceProvider();
+        var bus = provider.GetRequiredService<IBusControl>();
+        await bus.StartAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            await new ShardTopology(Options.Create(new RabbitMqOptions { Uri = _vhost.AmqpUri }), Options.Create(new ShardOptions { Count = 1 }))
+                .DeclareAsync(default);
+            var sent = new List<SendMessage>();
+            for (var i = 0; i < 6; i++)
+            {
+                foreach (var account in new[] { "alice-account", "bob-account" })
+                {
+                    var command = new SendMessage(Guid.NewGuid(), account, Recipient.Username("carol"), $"{i}");
+                    sent.Add(command);
+                    await bus.SendToShard(command, shardCount: 1);
+                }
+            }
+
+            await provider.GetRequiredService<ShardEndpoints>().StartAsync(new ShardLease(0, 1), default);
+            await Wait.UntilAsync(() => runs.Count == sent.Count, TimeSpan.FromSeconds(30), () => $"{runs.Count} of {sent.Count} ran");
+
+            foreach (var account in new[] { "alice-account", "bob-account" })
+            {
+                var mine = runs.Where(r => r.AccountId == account).OrderBy(r => r.Started).ToList();
+                Assert.That(mine.Select(r => r.Text), Is.EqualTo(sent.Where(s => s.AccountId == account).Select(s => s.Text)), $"{account}: in order");
+                Assert.That(mine.Zip(mine.Skip(1)).All(pair => pair.First.Ended <= pair.Second.Started), Is.True, $"{account}: one at a time");
+            }
+
+            Assert.That(runs.Any(a => runs.Any(b => a.AccountId != b.AccountId && a.Started < b.Ended && b.Started < a.Ended)), Is.True,
+                "different accounts ran concurrently");
+        }
+        finally
+        {
+            await bus.StopAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    public sealed class SlowConsumer(ConcurrentQueue<SlowConsumer.Run> runs) : IConsumer<SendMessage>
+    {
+        public async Task Consume(ConsumeContext<SendMessage> context)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await Task.Delay(50, context.CancellationToken);
+            runs.Enqueue(new Run(context.Message.AccountId, context.Message.Text, started, Stopwatch.GetTimestamp()));
+        }
+
+        public sealed record Run(string AccountId, string Text, long Started, long Ended);
+    }
+}
