@@ -204,6 +204,23 @@ public sealed class BackendConnection : IDisposable
         }
     }
 
+    /// <summary>An array of messages, each with the user on its other side (missed updates, dialogs).</summary>
+    private void WriteMessagesWithPeers(Utf8JsonWriter w, string name, List<StoredMessage> messages, SimUser account)
+    {
+        w.WriteStartArray(name);
+        foreach (var message in messages)
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("message");
+            WireFormat.WriteMessage(w, message);
+            w.WritePropertyName("user");
+            WireFormat.WriteUser(w, _cloud.FindById(message.PeerId)!, _cloud.IsContact(account, message.PeerId));
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
     private void Ok(long id, Action<Utf8JsonWriter>? write = null) => Enqueue(Frame(w =>
     {
         w.WriteNumber("id", id);
@@ -450,42 +467,14 @@ public sealed class BackendConnection : IDisposable
             case "difference":
                 {
                     var missed = _cloud.Difference(account);
-                    Ok(id, w =>
-                    {
-                        w.WriteStartArray("messages");
-                        foreach (var message in missed)
-                        {
-                            w.WriteStartObject();
-                            w.WritePropertyName("message");
-                            WireFormat.WriteMessage(w, message);
-                            w.WritePropertyName("user");
-                            WireFormat.WriteUser(w, _cloud.FindById(message.PeerId)!, _cloud.IsContact(account, message.PeerId));
-                            w.WriteEndObject();
-                        }
-
-                        w.WriteEndArray();
-                    });
+                    Ok(id, w => WriteMessagesWithPeers(w, "messages", missed, account));
                     return;
                 }
 
             case "dialogs":
                 {
                     var dialogs = _cloud.Dialogs(account);
-                    Ok(id, w =>
-                    {
-                        w.WriteStartArray("dialogs");
-                        foreach (var message in dialogs)
-                        {
-                            w.WriteStartObject();
-                            w.WritePropertyName("message");
-                            WireFormat.WriteMessage(w, message);
-                            w.WritePropertyName("user");
-                            WireFormat.WriteUser(w, _cloud.FindById(message.PeerId)!, _cloud.IsContact(account, message.PeerId));
-                            w.WriteEndObject();
-                        }
-
-                        w.WriteEndArray();
-                    });
+                    Ok(id, w => WriteMessagesWithPeers(w, "dialogs", dialogs, account));
                     return;
                 }
 

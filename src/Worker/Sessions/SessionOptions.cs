@@ -14,7 +14,7 @@ public sealed class SessionOptions : IValidatableObject
     public const string Section = "Sessions";
 
     /// <summary>The id of the key new session blobs are encrypted with.</summary>
-    [Required(ErrorMessage = "Sessions:ActiveKeyId is required (the id of the key that encrypts new session blobs).")]
+    /// <remarks>Checked in <see cref="Validate"/>, not by [Required]: a failed attribute would hide every other problem.</remarks>
     public string ActiveKeyId { get; set; } = string.Empty;
 
     /// <summary>Master keys by id, each 32 bytes in base64.</summary>
@@ -26,7 +26,11 @@ public sealed class SessionOptions : IValidatableObject
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (ActiveKeyId.Length > 0 && !Keys.ContainsKey(ActiveKeyId))
+        if (string.IsNullOrWhiteSpace(ActiveKeyId))
+        {
+            yield return new ValidationResult("Sessions:ActiveKeyId is required (the id of the key that encrypts new session blobs).");
+        }
+        else if (!Keys.ContainsKey(ActiveKeyId))
         {
             yield return new ValidationResult($"Sessions:ActiveKeyId '{ActiveKeyId}' names no key in Sessions:Keys.");
         }

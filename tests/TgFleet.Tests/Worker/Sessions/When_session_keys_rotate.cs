@@ -73,4 +73,16 @@ public sealed class When_session_keys_rotate
         Assert.That(problems, Has.Some.Contains("Sessions:Keys:k1 is not 32 bytes"));
         Assert.That(problems, Has.None.Contains("c2hvcnQ="));
     }
+
+    [Test]
+    public void A_missing_active_key_is_reported_together_with_malformed_keys()
+    {
+        var options = new SessionOptions { Keys = { ["k1"] = "c2hvcnQ=" } };
+        var problems = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), problems, validateAllProperties: true);
+
+        Assert.That(problems.Select(p => p.ErrorMessage), Has.Some.Contains("Sessions:ActiveKeyId is required")
+            .And.Some.Contains("Sessions:Keys:k1 is not 32 bytes"));
+    }
 }
