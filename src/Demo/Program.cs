@@ -7,7 +7,12 @@ using TgFleet.Storage;
 // ./build.sh demo — run from the repository root (Cake does). Options: --configuration Debug|Release,
 // --workers N (default 2), --duration SECONDS (stop by itself; default: until Ctrl+C),
 // --data DIR (where the throwaway servers keep their data; default .local/demo).
-var options = DemoOptions.Parse(args);
+if (!DemoOptions.TryParse(args, out var options, out var problem))
+{
+    Console.Error.WriteLine($"demo: {problem} (options: --configuration Debug|Release, --workers N, --duration SECONDS, --data DIR)");
+    return 2;
+}
+
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
@@ -114,7 +119,7 @@ return exitCode;
 /// <summary>The demo's command line.</summary>
 internal sealed record DemoOptions(string Configuration, int Workers, TimeSpan? Duration, string? DataRoot)
 {
-    public static DemoOptions Parse(string[] args)
+    public static bool TryParse(string[] args, out DemoOptions options, out string problem)
     {
         string Value(string name, string fallback)
         {
@@ -122,12 +127,36 @@ internal sealed record DemoOptions(string Configuration, int Workers, TimeSpan? 
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
         }
 
-        var duration = Value("--duration", "");
-        return new DemoOptions(
-            Value("--configuration", "Debug"),
-            int.Parse(Value("--workers", "2"), CultureInfo.InvariantCulture),
-            duration.Length == 0 ? null : TimeSpan.FromSeconds(double.Parse(duration, CultureInfo.InvariantCulture)),
+        options = new DemoOptions("Debug", 2, null, null);
+        var configuration = Value("--configuration", "Debug");
+        if (configuration is not ("Debug" or "Release"))
+        {
+            problem = $"--configuration must be Debug or Release, not '{configuration}'";
+            return false;
+        }
+
+        if (!int.TryParse(Value("--workers", "2"), NumberStyles.None, CultureInfo.InvariantCulture, out var workers) || workers > 16)
+        {
+            problem = "--workers must be a whole number from 0 to 16";
+            return false;
+        }
+
+        TimeSpan? duration = null;
+        if (Value("--duration", "") is { Length: > 0 } text)
+        {
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+            {
+                problem = "--duration must be a positive number of seconds";
+                return false;
+            }
+
+            duration = TimeSpan.FromSeconds(seconds);
+        }
+
+        options = new DemoOptions(configuration, workers, duration,
             Value("--data", "") is { Length: > 0 } data ? Path.GetFullPath(data) : null);
+        problem = string.Empty;
+        return true;
     }
 
     /// <summary>The fleet's processes in start order: (display name, project folder under src/).</summary>

@@ -1,4 +1,3 @@
-using MassTransit;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using TgFleet.Contracts.Addressing;
@@ -30,71 +29,5 @@ public sealed class ShardTopology(IOptions<RabbitMqOptions> rabbitMq, IOptions<S
             await channel.QueueDeclareAsync(name, durable: true, exclusive: false, autoDelete: false, QueueArguments, cancellationToken: cancellationToken);
             await channel.QueueBindAsync(name, name, string.Empty, cancellationToken: cancellationToken);
         }
-    }
-}
-
-/// <summary>How a shard's receive endpoint consumes: the worker's command consumers.</summary>
-/// <param name="Configure">Adds consumers (and their partitioning) to a shard endpoint.</param>
-public sealed record ShardConsumers(Action<IRegistrationContext, IRabbitMqReceiveEndpointConfigurator> Configure);
-
-/// <summary>
-/// Owning a shard = its queue's receive endpoint connected at run time; losing it = the endpoint
-/// stopped (in-flight messages finish first; unacknowledged ones return to the queue).
-/// </summary>
-public sealed partial class ShardEndpoints(IReceiveEndpointConnector connector, ShardConsumers consumers, ILogger<ShardEndpoints> logger) : IShardHost
-{
-    private readonly Dictionary<int, HostReceiveEndpointHandle> _handles = [];
-    private readonly Lock _gate = new();
-
-    /// <inheritdoc />
-    public async Task StartAsync(ShardLease lease, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(lease);
-        var name = ShardAddressing.QueueName(lease.Shard);
-        var handle = connector.ConnectReceiveEndpoint(name, (context, cfg) =>
-        {
-            var rabbit = (IRabbitMqReceiveEndpointConfigurator)cfg;
-            rabbit.SetQuorumQueue();
-            // Commands come to the shard's exchange; MassTransit binds the same-named exchange.
-            rabbit.ConfigureConsumeTopology = false;
-            // Bounded: at most this many unacknowledged commands per shard, ordered per account.
-            rabbit.PrefetchCount = 32;
-            rabbit.PartitionByAccount();
-            consumers.Configure(context, rabbit);
-        });
-        lock (_gate)
-        {
-            _handles[lease.Shard] = handle;
-        }
-
-        await handle.Ready.WaitAsync(cancellationToken);
-        Log.EndpointStarted(logger, name, lease.Epoch);
-    }
-
-    /// <inheritdoc />
-    public async Task StopAsync(ShardLease lease, ShardStopReason reason, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(lease);
-        HostReceiveEndpointHandle? handle;
-        lock (_gate)
-        {
-            _handles.Remove(lease.Shard, out handle);
-        }
-
-        if (handle is not null)
-        {
-            await handle.StopAsync(cancellationToken);
-            var name = ShardAddressing.QueueName(lease.Shard);
-            Log.EndpointStopped(logger, name, reason);
-        }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Consuming {Queue} (epoch {Epoch})")]
-        internal static partial void EndpointStarted(ILogger logger, string queue, long epoch);
-
-        [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Stopped consuming {Queue}: {Reason}")]
-        internal static partial void EndpointStopped(ILogger logger, string queue, ShardStopReason reason);
     }
 }

@@ -31,4 +31,17 @@ public sealed class When_the_demo_is_interrupted
             Directory.Delete(root, recursive: true);
         }
     }
+
+    [TestCase("--workers", "many", "--workers must be a whole number")]
+    [TestCase("--duration", "-5", "--duration must be a positive number")]
+    [TestCase("--configuration", "Fast", "--configuration must be Debug or Release")]
+    public async Task A_bad_option_is_named_before_anything_starts(string option, string value, string message)
+    {
+        var demo = Path.Combine(Repository.Root, "src", "Demo", "bin", Repository.Configuration, "net10.0", "TgFleet.Demo.dll");
+        await using var run = ProcessRun.Start("dotnet", [demo, option, value], workingDirectory: Repository.Root);
+
+        Assert.That(await run.ExitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(2));
+        Assert.That(run.Output, Does.Contain(message));
+        Assert.That(run.Output, Does.Not.Contain("PostgreSQL"), "nothing was started");
+    }
 }
