@@ -27,4 +27,5 @@ internal static class EventIds
     public const int CommandRejected = 3010;
     public const int RestoreFailed = 3011;
     public const int CommandFailed = 3012;
+    public const int GetMeFailed = 3013;
 }

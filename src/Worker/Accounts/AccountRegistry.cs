@@ -27,13 +27,13 @@ public sealed partial class AccountRegistry : IAsyncDisposable
     private readonly ILogger _logger;
 
     public AccountRegistry(NpgsqlDataSource db, TdClientManager manager, SessionCipher cipher, SessionStore sessions, AccountStore accounts,
-        IAuthenticationObserver observer, IOptions<TelegramOptions> telegram, IOptions<ShardOptions> shards, TimeProvider time, ILoggerFactory loggers)
+        IAccountEvents events, IOptions<TelegramOptions> telegram, IOptions<ShardOptions> shards, TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(telegram);
         ArgumentNullException.ThrowIfNull(shards);
         ArgumentNullException.ThrowIfNull(loggers);
         _db = db;
-        _services = new AccountRuntimeServices(manager, cipher, sessions, accounts, observer, telegram.Value, time, loggers);
+        _services = new AccountRuntimeServices(manager, cipher, sessions, accounts, events, telegram.Value, time, loggers);
         _shardCount = shards.Value.Count;
         _logger = loggers.CreateLogger<AccountRegistry>();
     }

@@ -14,7 +14,7 @@ namespace TgFleet.Worker.Accounts;
 /// <param name="Cipher">Session encryption.</param>
 /// <param name="Sessions">The sessions table (epoch-fenced).</param>
 /// <param name="Accounts">The accounts table.</param>
-/// <param name="Observer">Where login progress goes.</param>
+/// <param name="Events">Where the account's events go.</param>
 /// <param name="Options">Telegram settings.</param>
 /// <param name="Time">The clock.</param>
 /// <param name="Loggers">Loggers.</param>
@@ -23,14 +23,14 @@ public sealed record AccountRuntimeServices(
     SessionCipher Cipher,
     SessionStore Sessions,
     AccountStore Accounts,
-    IAuthenticationObserver Observer,
+    IAccountEvents Events,
     TelegramOptions Options,
     TimeProvider Time,
     ILoggerFactory Loggers);
 
 /// <summary>
 /// One account's TDLib client on this worker: restores its stored session, drives its login,
-/// reports every login state to an <see cref="IAuthenticationObserver"/>, and checkpoints the
+/// reports every login state to <see cref="IAccountEvents"/>, and checkpoints the
 /// session (encrypted, epoch-fenced) when it becomes ready and when it stops gracefully.
 /// Never logs codes, passwords, keys or session bytes; phones only masked.
 /// </summary>
@@ -217,6 +217,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         finally
         {
             _checkpointGate.Dispose();
+            _statusGate.Dispose();
         }
     }
 
@@ -279,6 +280,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
                         break;
                     case UpdateServiceNotification notification when notification.Type.StartsWith("AUTH_KEY_DROP_", StringComparison.Ordinal):
                         await ChangeAsync(AuthState.LoggedOut, reason: "AUTH_KEY_DUPLICATED");
+                        await SetStatusAsync(AccountStatus.LoggedOut, "AUTH_KEY_DUPLICATED");
                         break;
                 }
             }
@@ -307,6 +309,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
             case AuthorizationStateReady:
                 await ChangeAsync(AuthState.Ready);
                 await OnReadyAsync();
+                await SetStatusAsync(AccountStatus.Online);
                 break;
             case AuthorizationStateWaitRegistration:
                 await ChangeAsync(AuthState.Failed, reason: "PHONE_NUMBER_UNREGISTERED");
@@ -321,6 +324,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
                 {
                     _loggedOutReported = true;
                     await ChangeAsync(AuthState.LoggedOut, reason: "LOGGED_OUT");
+                    await SetStatusAsync(AccountStatus.LoggedOut, "LOGGED_OUT");
                 }
 
                 break;
@@ -331,7 +335,17 @@ public sealed partial class AccountRuntime : IAsyncDisposable
     {
         try
         {
-            await _services.Accounts.UpsertAsync(AccountId, Shard, _phoneMasked, "ready", CancellationToken.None);
+            var me = await _client!.SendAsync(new GetMe(), _services.Options.LoginStepTimeout, CancellationToken.None);
+            UserId = me.Id;
+        }
+        catch (Exception e) when (e is TdException or TimeoutException)
+        {
+            Log.GetMeFailed(_logger, AccountId, e.Message);
+        }
+
+        try
+        {
+            await _services.Accounts.UpsertAsync(AccountId, Shard, _phoneMasked, "online", CancellationToken.None);
             if (_databaseKeyId != _services.Cipher.ActiveKeyId && !await RekeyAsync())
             {
                 return;
@@ -400,7 +414,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         };
         if (state != AuthState.Ready)
         {
-            await SafelyAsync(() => _services.Accounts.UpsertAsync(AccountId, Shard, _phoneMasked, Status(state), CancellationToken.None));
+            await SafelyAsync(() => _services.Accounts.UpsertAsync(AccountId, Shard, _phoneMasked, LoginStatusName(state), CancellationToken.None));
         }
 
         await ReportAsync(change, CancellationToken.None);
@@ -418,7 +432,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
 
         Log.AuthenticationChanged(_logger, AccountId, change.State, change.Reason ?? string.Empty);
         changed.TrySetResult();
-        await SafelyAsync(() => _services.Observer.OnChangedAsync(change, cancellationToken));
+        await SafelyAsync(() => _services.Events.PublishAsync(change, cancellationToken));
     }
 
     private async Task SafelyAsync(Func<Task> action)
@@ -485,11 +499,11 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         _ => "other",
     };
 
-    private static string Status(AuthState state) => state switch
+    private static string LoginStatusName(AuthState state) => state switch
     {
         AuthState.AwaitingCode => "awaiting_code",
         AuthState.AwaitingPassword => "awaiting_password",
-        AuthState.Ready => "ready",
+        AuthState.Ready => "online",
         AuthState.Failed => "failed",
         AuthState.LoggedOut => "logged_out",
         _ => "unknown",
@@ -527,7 +541,10 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         [LoggerMessage(EventId = EventIds.UpdateLoopFailed, Level = LogLevel.Error, Message = "Account {AccountId} stopped following its updates")]
         internal static partial void UpdateLoopFailed(ILogger logger, string accountId, Exception error);
 
-        [LoggerMessage(EventId = EventIds.ObserverFailed, Level = LogLevel.Error, Message = "Account {AccountId}: reporting a login state failed")]
+        [LoggerMessage(EventId = EventIds.GetMeFailed, Level = LogLevel.Warning, Message = "Account {AccountId} is ready but getMe failed: {Error}")]
+        internal static partial void GetMeFailed(ILogger logger, string accountId, string error);
+
+        [LoggerMessage(EventId = EventIds.ObserverFailed, Level = LogLevel.Error, Message = "Account {AccountId}: reporting an event failed")]
         internal static partial void ObserverFailed(ILogger logger, string accountId, Exception error);
     }
 }

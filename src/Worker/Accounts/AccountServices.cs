@@ -20,7 +20,7 @@ public static class AccountServices
         services.TryAddSingleton<SessionStore>();
         services.TryAddSingleton<AccountStore>();
         services.TryAddSingleton<CommandJournal>();
-        services.TryAddSingleton<IAuthenticationObserver>(sp => new PublishingAuthenticationObserver(sp.GetRequiredService<IBus>()));
+        services.TryAddSingleton<IAccountEvents>(sp => new BusAccountEvents(sp.GetRequiredService<IBus>()));
         services.TryAddSingleton<AccountRegistry>();
         services.TryAddSingleton<AccountCommands>();
         return services;

@@ -16,6 +16,12 @@ public sealed class AccountStore(NpgsqlDataSource db)
                 updated_at = now()
         """;
 
+    private const string SetStatusSql = """
+        UPDATE accounts SET status = @Status, status_reason = @Reason, flood_wait_until = @Until,
+            telegram_user_id = COALESCE(@UserId, telegram_user_id), updated_at = now()
+        WHERE account_id = @AccountId
+        """;
+
     private const string StatusSql = "SELECT status FROM accounts WHERE account_id = @AccountId";
 
     /// <summary>Creates or updates the account's row; a null <paramref name="phoneMasked"/> keeps the stored one.</summary>
@@ -24,6 +30,14 @@ public sealed class AccountStore(NpgsqlDataSource db)
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await conn.ExecuteAsync(new CommandDefinition(UpsertSql,
             new { AccountId = accountId, Shard = shard, PhoneMasked = phoneMasked, Status = status }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Records the account's operational status (<c>online</c>, <c>flood_wait</c>, …), its reason and flood-wait end.</summary>
+    public async Task SetStatusAsync(string accountId, string status, string? reason, DateTimeOffset? until, long? userId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        await conn.ExecuteAsync(new CommandDefinition(SetStatusSql,
+            new { AccountId = accountId, Status = status, Reason = reason, Until = until, UserId = userId }, cancellationToken: cancellationToken));
     }
 
     /// <summary>The account's stored status, or null when it has no row.</summary>

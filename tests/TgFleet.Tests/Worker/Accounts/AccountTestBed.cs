@@ -179,16 +179,21 @@ internal sealed class AccountTestBed : IAsyncDisposable
     }
 }
 
-/// <summary>Every login state the runtimes reported, in order.</summary>
-internal sealed class RecordingObserver : IAuthenticationObserver
+/// <summary>Every event the runtimes reported, in order.</summary>
+internal sealed class RecordingObserver : IAccountEvents
 {
-    private readonly ConcurrentQueue<AuthenticationStateChanged> _changes = new();
+    private readonly ConcurrentQueue<object> _events = new();
 
-    public IReadOnlyList<AuthenticationStateChanged> Of(string accountId) => _changes.Where(c => c.AccountId == accountId).ToList();
+    /// <summary>The login states of <paramref name="accountId"/>, in order.</summary>
+    public IReadOnlyList<AuthenticationStateChanged> Of(string accountId) => All<AuthenticationStateChanged>().Where(c => c.AccountId == accountId).ToList();
 
-    public Task OnChangedAsync(AuthenticationStateChanged change, CancellationToken cancellationToken)
+    /// <summary>Every event of type <typeparamref name="T"/>, in order.</summary>
+    public IReadOnlyList<T> All<T>() => _events.OfType<T>().ToList();
+
+    public Task PublishAsync<T>(T message, CancellationToken cancellationToken)
+        where T : class
     {
-        _changes.Enqueue(change);
+        _events.Enqueue(message);
         return Task.CompletedTask;
     }
 
@@ -197,6 +202,13 @@ internal sealed class RecordingObserver : IAuthenticationObserver
         await Wait.UntilAsync(() => Of(accountId).Count(c => c.State == state) >= occurrence, AccountTestBed.Deadline,
             () => string.Join(", ", Of(accountId).Select(c => c.State + (c.Reason is null ? string.Empty : "/" + c.Reason))));
         return Of(accountId).Where(c => c.State == state).ElementAt(occurrence - 1);
+    }
+
+    /// <summary>Waits for the first event of type <typeparamref name="T"/> that matches.</summary>
+    public async Task<T> WaitForAsync<T>(Func<T, bool> match)
+    {
+        await Wait.UntilAsync(() => All<T>().Any(match), AccountTestBed.Deadline, () => string.Join(", ", _events.Select(e => e.ToString())));
+        return All<T>().First(match);
     }
 }
 

@@ -40,7 +40,7 @@ public sealed class When_an_account_logs_in_with_a_code
         Assert.That(session.KeyId, Is.EqualTo(_bed.Cipher.ActiveKeyId));
         var row = (await _bed.AccountRowAsync(account))!.Value;
         Assert.That(row.PhoneMasked, Is.EqualTo(PhoneNumber.Mask(phone)));
-        Assert.That(row.Status, Is.EqualTo("ready"));
+        Assert.That(row.Status, Is.EqualTo("online"));
         Assert.That(_bed.Logs.All, Does.Not.Contain(code).And.Not.Contain(phone));
         Assert.That(ShardAddressing.ShardOf(account), Is.EqualTo(runtime.Shard));
     }
