@@ -35,6 +35,7 @@ public sealed unsafe class LibTdJsonBackend : ITdJsonBackend
         lock (Gate)
         {
             var backend = _instance ??= new LibTdJsonBackend();
+            TdJsonExecutor.LogConfigured();
             _tdlibLogger = loggerFactory?.CreateLogger("TDLib") ?? NullLogger.Instance;
             backend.Execute("{\"@type\":\"setLogStream\",\"log_stream\":{\"@type\":\"logStreamEmpty\"}}\0"u8);
             Span<byte> request = stackalloc byte[80];

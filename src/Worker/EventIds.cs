@@ -28,4 +28,13 @@ internal static class EventIds
     public const int RestoreFailed = 3011;
     public const int CommandFailed = 3012;
     public const int GetMeFailed = 3013;
+    public const int LogOutFailed = 3014;
+    public const int AccountRemoved = 3015;
+
+    // 5000s: sending and incoming messages.
+    public const int FloodWait = 5000;
+    public const int PeerFlood = 5001;
+    public const int IncomingFailed = 5002;
+    public const int SendOutcomeReplayed = 5003;
+    public const int SendOutcomeUnknown = 5004;
 }

@@ -39,6 +39,11 @@ public sealed partial class AccountCommands(AccountRegistry registry, CommandJou
         try
         {
             var runtime = registry.Find(accountId);
+            if (runtime is { IsClosed: true } && startIfNew)
+            {
+                runtime = null;
+            }
+
             if (runtime is null && startIfNew)
             {
                 if (!registry.Owns(registry.ShardOf(accountId)))

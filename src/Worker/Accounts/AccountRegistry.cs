@@ -3,7 +3,6 @@ using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TgFleet.Contracts.Addressing;
-using TgFleet.Tdlib;
 using TgFleet.Worker.Sessions;
 using TgFleet.Worker.Sharding;
 
@@ -26,17 +25,18 @@ public sealed partial class AccountRegistry : IAsyncDisposable
     private readonly int _shardCount;
     private readonly ILogger _logger;
 
-    public AccountRegistry(NpgsqlDataSource db, TdClientManager manager, SessionCipher cipher, SessionStore sessions, AccountStore accounts,
-        IAccountEvents events, IOptions<TelegramOptions> telegram, IOptions<ShardOptions> shards, TimeProvider time, ILoggerFactory loggers)
+    public AccountRegistry(NpgsqlDataSource db, AccountRuntimeServices services, IOptions<ShardOptions> shards)
     {
-        ArgumentNullException.ThrowIfNull(telegram);
+        ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(shards);
-        ArgumentNullException.ThrowIfNull(loggers);
         _db = db;
-        _services = new AccountRuntimeServices(manager, cipher, sessions, accounts, events, telegram.Value, time, loggers);
+        _services = services;
         _shardCount = shards.Value.Count;
-        _logger = loggers.CreateLogger<AccountRegistry>();
+        _logger = services.Loggers.CreateLogger<AccountRegistry>();
     }
+
+    /// <summary>The runtimes running now.</summary>
+    public int Count => _runtimes.Count;
 
     /// <summary>The shard of <paramref name="accountId"/> under this fleet's shard count.</summary>
     public int ShardOf(string accountId) => ShardAddressing.ShardOf(accountId, _shardCount);
@@ -90,7 +90,13 @@ public sealed partial class AccountRegistry : IAsyncDisposable
     {
         if (_runtimes.TryGetValue(accountId, out var running))
         {
-            return running;
+            if (!running.IsClosed)
+            {
+                return running;
+            }
+
+            // Logged out or banned: a new login needs a new client.
+            await RemoveAsync(accountId, cancellationToken);
         }
 
         var shard = ShardOf(accountId);
@@ -101,6 +107,16 @@ public sealed partial class AccountRegistry : IAsyncDisposable
 
         var stored = await _services.Sessions.LoadAsync(accountId, cancellationToken);
         return await StartAsync(accountId, lease, stored, cancellationToken);
+    }
+
+    /// <summary>Stops and forgets the account's runtime (after a log-out), writing nothing.</summary>
+    public async Task RemoveAsync(string accountId, CancellationToken cancellationToken)
+    {
+        if (_runtimes.TryRemove(accountId, out var runtime))
+        {
+            await runtime.StopAsync(graceful: false, cancellationToken);
+            await runtime.DisposeAsync();
+        }
     }
 
     /// <summary>Stops every runtime without writing (the shards' owner stops them gracefully first).</summary>

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using TgFleet.Contracts.Accounts;
 using TgFleet.Tdlib;
 using TgFleet.Tdlib.Api;
+using TgFleet.Worker.Messaging;
 using TgFleet.Worker.Sessions;
 using AuthState = TgFleet.Contracts.Accounts.AuthenticationState;
 
@@ -16,6 +17,9 @@ namespace TgFleet.Worker.Accounts;
 /// <param name="Accounts">The accounts table.</param>
 /// <param name="Events">Where the account's events go.</param>
 /// <param name="Options">Telegram settings.</param>
+/// <param name="Sending">Sending settings.</param>
+/// <param name="OptOuts">The fleet's opt-out list.</param>
+/// <param name="Metrics">The worker's instruments.</param>
 /// <param name="Time">The clock.</param>
 /// <param name="Loggers">Loggers.</param>
 public sealed record AccountRuntimeServices(
@@ -25,6 +29,9 @@ public sealed record AccountRuntimeServices(
     AccountStore Accounts,
     IAccountEvents Events,
     TelegramOptions Options,
+    SendingOptions Sending,
+    OptOutStore OptOuts,
+    WorkerMetrics Metrics,
     TimeProvider Time,
     ILoggerFactory Loggers);
 
@@ -195,6 +202,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         if (_client is { } client)
         {
             await client.CloseAsync(cancellationToken);
+            AbandonPendingSends();
             await _updates.WaitAsync(cancellationToken);
             if (graceful && wasReady)
             {
@@ -278,6 +286,18 @@ public sealed partial class AccountRuntime : IAsyncDisposable
                     case UpdateAuthorizationState { AuthorizationState: { } state }:
                         await OnAuthorizationStateAsync(state);
                         break;
+                    case UpdateMessageSendSucceeded { Message: { } sent } succeeded:
+                        OnSendOutcome(sent.ChatId, succeeded.OldMessageId, succeeded);
+                        break;
+                    case UpdateMessageSendFailed { Message: { } unsent } failed:
+                        OnSendOutcome(unsent.ChatId, failed.OldMessageId, failed);
+                        break;
+                    case UpdateNewMessage { Message: { IsOutgoing: false } message }:
+                        await OnIncomingAsync(message);
+                        break;
+                    case UpdateConnectionState { State: { } connection }:
+                        await OnConnectionStateAsync(connection);
+                        break;
                     case UpdateServiceNotification notification when notification.Type.StartsWith("AUTH_KEY_DROP_", StringComparison.Ordinal):
                         await ChangeAsync(AuthState.LoggedOut, reason: "AUTH_KEY_DUPLICATED");
                         await SetStatusAsync(AccountStatus.LoggedOut, "AUTH_KEY_DUPLICATED");
@@ -324,7 +344,16 @@ public sealed partial class AccountRuntime : IAsyncDisposable
                 {
                     _loggedOutReported = true;
                     await ChangeAsync(AuthState.LoggedOut, reason: "LOGGED_OUT");
-                    await SetStatusAsync(AccountStatus.LoggedOut, "LOGGED_OUT");
+                    if (_status != AccountStatus.Banned)
+                    {
+                        Guid commandId;
+                        lock (_gate)
+                        {
+                            commandId = _commandId;
+                        }
+
+                        await SetStatusAsync(AccountStatus.LoggedOut, "LOGGED_OUT", commandId: commandId);
+                    }
                 }
 
                 break;
@@ -540,6 +569,18 @@ public sealed partial class AccountRuntime : IAsyncDisposable
 
         [LoggerMessage(EventId = EventIds.UpdateLoopFailed, Level = LogLevel.Error, Message = "Account {AccountId} stopped following its updates")]
         internal static partial void UpdateLoopFailed(ILogger logger, string accountId, Exception error);
+
+        [LoggerMessage(EventId = EventIds.FloodWait, Level = LogLevel.Warning, Message = "Account {AccountId} is in FLOOD_WAIT until {Until:O}: nothing is sent before then")]
+        internal static partial void FloodWait(ILogger logger, string accountId, DateTimeOffset until);
+
+        [LoggerMessage(EventId = EventIds.PeerFlood, Level = LogLevel.Warning, Message = "Account {AccountId} got PEER_FLOOD: it messages only contacts until {Until:O}")]
+        internal static partial void PeerFlood(ILogger logger, string accountId, DateTimeOffset until);
+
+        [LoggerMessage(EventId = EventIds.IncomingFailed, Level = LogLevel.Error, Message = "Account {AccountId}: incoming message {MessageId} in chat {ChatId} could not be published")]
+        internal static partial void IncomingFailed(ILogger logger, string accountId, long chatId, long messageId, Exception error);
+
+        [LoggerMessage(EventId = EventIds.LogOutFailed, Level = LogLevel.Warning, Message = "Account {AccountId}: logOut failed ({Error}); the client is closed locally")]
+        internal static partial void LogOutFailed(ILogger logger, string accountId, string error);
 
         [LoggerMessage(EventId = EventIds.GetMeFailed, Level = LogLevel.Warning, Message = "Account {AccountId} is ready but getMe failed: {Error}")]
         internal static partial void GetMeFailed(ILogger logger, string accountId, string error);

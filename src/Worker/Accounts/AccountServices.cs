@@ -1,6 +1,8 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using TgFleet.Worker.Commands;
+using TgFleet.Worker.Messaging;
 using TgFleet.Worker.Sessions;
 
 namespace TgFleet.Worker.Accounts;
@@ -21,8 +23,25 @@ public static class AccountServices
         services.TryAddSingleton<AccountStore>();
         services.TryAddSingleton<CommandJournal>();
         services.TryAddSingleton<IAccountEvents>(sp => new BusAccountEvents(sp.GetRequiredService<IBus>()));
+        services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<OptOutStore>();
+        services.AddMetrics();
+        services.TryAddSingleton<WorkerMetrics>();
+        services.TryAddSingleton(sp => new AccountRuntimeServices(
+            sp.GetRequiredService<TgFleet.Tdlib.TdClientManager>(),
+            sp.GetRequiredService<SessionCipher>(),
+            sp.GetRequiredService<SessionStore>(),
+            sp.GetRequiredService<AccountStore>(),
+            sp.GetRequiredService<IAccountEvents>(),
+            sp.GetRequiredService<IOptions<TelegramOptions>>().Value,
+            sp.GetRequiredService<IOptions<SendingOptions>>().Value,
+            sp.GetRequiredService<OptOutStore>(),
+            sp.GetRequiredService<WorkerMetrics>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton<AccountRegistry>();
         services.TryAddSingleton<AccountCommands>();
+        services.TryAddSingleton<AccountLifecycle>();
         return services;
     }
 
@@ -33,6 +52,16 @@ public static class AccountServices
         bus.AddConsumer<AuthenticateConsumer>();
         bus.AddConsumer<SubmitAuthenticationCodeConsumer>();
         bus.AddConsumer<SubmitAuthenticationPasswordConsumer>();
+        return bus;
+    }
+
+    /// <summary>Adds the account consumers beyond login: SendMessage, LogOut, RemoveAccount.</summary>
+    public static IBusRegistrationConfigurator AddAccountConsumers(this IBusRegistrationConfigurator bus)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        bus.AddConsumer<SendMessageConsumer>();
+        bus.AddConsumer<LogOutConsumer>();
+        bus.AddConsumer<RemoveAccountConsumer>();
         return bus;
     }
 }

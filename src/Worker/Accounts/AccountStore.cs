@@ -46,4 +46,12 @@ public sealed class AccountStore(NpgsqlDataSource db)
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         return await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(StatusSql, new { AccountId = accountId }, cancellationToken: cancellationToken));
     }
+
+    /// <summary>Deletes the account's row (its session goes with it: ON DELETE CASCADE).</summary>
+    public async Task<bool> DeleteAsync(string accountId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return await conn.ExecuteAsync(new CommandDefinition("DELETE FROM accounts WHERE account_id = @AccountId",
+            new { AccountId = accountId }, cancellationToken: cancellationToken)) > 0;
+    }
 }

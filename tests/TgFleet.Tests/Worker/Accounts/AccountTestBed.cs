@@ -12,7 +12,9 @@ using TgFleet.Simulator.Backend;
 using TgFleet.Tdlib;
 using TgFleet.Testing;
 using TgFleet.Tests.Simulator;
+using TgFleet.Worker;
 using TgFleet.Worker.Accounts;
+using TgFleet.Worker.Messaging;
 using TgFleet.Worker.Sessions;
 
 namespace TgFleet.Tests.Worker.Accounts;
@@ -43,6 +45,7 @@ internal sealed class AccountTestBed : IAsyncDisposable
         }));
         Sessions = new SessionStore(Db);
         Accounts = new AccountStore(Db);
+        OptOuts = new OptOutStore(Db);
         Root = TestInfrastructure.CreateTempDirectory("accounts");
     }
 
@@ -65,6 +68,13 @@ internal sealed class AccountTestBed : IAsyncDisposable
     public AccountStore Accounts { get; }
 
     public string Root { get; }
+
+    /// <summary>The sending settings every worker of this bed gets (tests may change them before NewWorker).</summary>
+    public SendingOptions Sending { get; set; } = new() { MaxFloodWaitHold = TimeSpan.FromSeconds(2), ConfirmTimeout = TimeSpan.FromSeconds(20) };
+
+    public OptOutStore OptOuts { get; }
+
+    public WorkerMetrics Metrics { get; } = new(new System.Diagnostics.Metrics.Meter("TgFleet.Worker.Tests"));
 
     public static async Task<AccountTestBed> StartAsync()
     {
@@ -92,7 +102,7 @@ internal sealed class AccountTestBed : IAsyncDisposable
             Backend = TelegramBackend.Simulator,
             LoginStepTimeout = TimeSpan.FromSeconds(10),
         };
-        return new AccountRuntimeServices(manager, Cipher, Sessions, Accounts, Observed, options, TimeProvider.System, Loggers);
+        return new AccountRuntimeServices(manager, Cipher, Sessions, Accounts, Observed, options, Sending, OptOuts, Metrics, TimeProvider.System, Loggers);
     }
 
     /// <summary>A started runtime for <paramref name="accountId"/> on <paramref name="worker"/>.</summary>

@@ -22,8 +22,7 @@ public sealed class When_a_shard_with_accounts_changes_hands
     private AccountRegistry NewRegistry()
     {
         var worker = _bed.NewWorker();
-        return new AccountRegistry(_bed.Db, worker.Manager, _bed.Cipher, _bed.Sessions, _bed.Accounts, _bed.Observed,
-            Options.Create(worker.Options), Options.Create(new ShardOptions()), TimeProvider.System, _bed.Loggers);
+        return new AccountRegistry(_bed.Db, worker, Options.Create(new ShardOptions()));
     }
 
     [Test]

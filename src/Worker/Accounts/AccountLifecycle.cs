@@ -1,0 +1,112 @@
+using MassTransit;
+using TgFleet.Contracts.Accounts;
+using TgFleet.Worker.Commands;
+using TgFleet.Worker.Sessions;
+
+namespace TgFleet.Worker.Accounts;
+
+/// <summary>
+/// LogOut and RemoveAccount: validated, journalled once per command id, then the account is logged
+/// out of Telegram (when its client runs here), its session deleted, and for RemoveAccount its row
+/// removed. Each ends with <see cref="AccountStatusChanged"/> <see cref="AccountStatus.LoggedOut"/>.
+/// </summary>
+public sealed partial class AccountLifecycle(AccountRegistry registry, CommandJournal journal, SessionStore sessions, AccountStore accounts,
+    IAccountEvents events, WorkerMetrics metrics, TimeProvider time, ILogger<AccountLifecycle> logger)
+{
+    /// <summary>Logs the account out; with <paramref name="remove"/> it is also forgotten.</summary>
+    public async Task HandleAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, bool remove)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var command = typeof(T).Name;
+        var started = time.GetTimestamp();
+        var outcome = await RunAsync(context, commandId, accountId, remove, command);
+        metrics.Command(command, outcome, time.GetElapsedTime(started));
+    }
+
+    private async Task<string> RunAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, bool remove, string command)
+        where T : class
+    {
+        var ct = context.CancellationToken;
+        if (CommandValidator.Validate(context.Message) is { } problem)
+        {
+            await RejectAsync(context, commandId, accountId, command, problem.Field, problem.Reason, problem.Detail);
+            return "rejected";
+        }
+
+        if (await journal.BeginAsync(commandId, accountId, command, ct) is { State: not CommandState.Accepted })
+        {
+            // Done before: logging out twice changes nothing, so nothing is published again.
+            return "replayed";
+        }
+
+        var runtime = registry.Find(accountId);
+        if (runtime is null && await accounts.StatusAsync(accountId, ct) is null)
+        {
+            await RejectAsync(context, commandId, accountId, command, "AccountId", "ACCOUNT_UNKNOWN", "The fleet has no account with this id.");
+            await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
+            return "rejected";
+        }
+
+        if (runtime is not null)
+        {
+            await runtime.LogOutAsync(commandId, ct);
+            await registry.RemoveAsync(accountId, ct);
+        }
+
+        await sessions.DeleteAsync(accountId, ct);
+        if (remove)
+        {
+            await accounts.DeleteAsync(accountId, ct);
+            Log.Removed(logger, accountId);
+            await events.PublishAsync(new AccountStatusChanged(accountId, AccountStatus.LoggedOut, time.GetUtcNow()) { CommandId = commandId, Reason = "ACCOUNT_REMOVED" }, ct);
+        }
+        else if (runtime is null)
+        {
+            // Not running here (never finished a login): record and report the log-out all the same.
+            await accounts.SetStatusAsync(accountId, "logged_out", "LOGGED_OUT", null, null, ct);
+            await events.PublishAsync(new AccountStatusChanged(accountId, AccountStatus.LoggedOut, time.GetUtcNow()) { CommandId = commandId, Reason = "LOGGED_OUT" }, ct);
+        }
+
+        await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Succeeded, null, ct);
+        return "succeeded";
+    }
+
+    private async Task RejectAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, string command, string field, string reason, string detail)
+        where T : class
+    {
+        Log.Rejected(logger, command, commandId, field, reason);
+        await context.Publish(new CommandRejected(commandId, accountId ?? string.Empty, command, field, reason, time.GetUtcNow()) { Detail = detail }, context.CancellationToken);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.CommandRejected, Level = LogLevel.Warning, Message = "{Command} {CommandId} rejected: {Field} {Reason}")]
+        internal static partial void Rejected(ILogger logger, string command, Guid commandId, string field, string reason);
+
+        [LoggerMessage(EventId = EventIds.AccountRemoved, Level = LogLevel.Information, Message = "Account {AccountId} removed with its session")]
+        internal static partial void Removed(ILogger logger, string accountId);
+    }
+}
+
+/// <summary>Logs an account out of Telegram and deletes its session.</summary>
+public sealed class LogOutConsumer(AccountLifecycle lifecycle) : IConsumer<LogOut>
+{
+    /// <inheritdoc />
+    public Task Consume(ConsumeContext<LogOut> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return lifecycle.HandleAsync(context, context.Message.CommandId, context.Message.AccountId, remove: false);
+    }
+}
+
+/// <summary>Logs an account out and removes it from the fleet.</summary>
+public sealed class RemoveAccountConsumer(AccountLifecycle lifecycle) : IConsumer<RemoveAccount>
+{
+    /// <inheritdoc />
+    public Task Consume(ConsumeContext<RemoveAccount> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return lifecycle.HandleAsync(context, context.Message.CommandId, context.Message.AccountId, remove: true);
+    }
+}

@@ -1,0 +1,363 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Polly;
+using Polly.Retry;
+using TgFleet.Contracts.Accounts;
+using TgFleet.Contracts.Messaging;
+using TgFleet.Tdlib;
+using TgFleet.Worker.Messaging;
+using Td = TgFleet.Tdlib.Api;
+
+namespace TgFleet.Worker.Accounts;
+
+/// <summary>What a send came to: exactly one of <see cref="Sent"/> and <see cref="Failed"/>.</summary>
+/// <param name="Sent">Telegram confirmed it.</param>
+/// <param name="Failed">It was not delivered, or its outcome is unknown.</param>
+public sealed record SendResult(MessageSent? Sent, MessageFailed? Failed);
+
+/// <summary>
+/// Sending: the recipient is resolved (username, phone, user id, chat id), FLOOD_WAIT and PEER_FLOOD
+/// are honoured per account, the opt-out list is respected, and a send completes only on
+/// <c>updateMessageSendSucceeded</c> / <c>updateMessageSendFailed</c>. Commands of one account run
+/// one at a time (the shard endpoint's partitioner), so the flood state needs no lock of its own.
+/// </summary>
+public sealed partial class AccountRuntime
+{
+    private readonly Lock _sendsGate = new();
+    private readonly Dictionary<(long Chat, long Message), TaskCompletionSource<Td.TdObject>> _pendingSends = [];
+    private readonly Dictionary<(long Chat, long Message), (Td.TdObject Update, long At)> _earlyOutcomes = [];
+    private readonly ConcurrentDictionary<string, Target> _targets = new(StringComparer.Ordinal);
+    private ResiliencePipeline? _lookupPipeline;
+    private DateTimeOffset _floodWaitEnd;
+    private DateTimeOffset _limitedEnd;
+
+    /// <summary>The end of the account's current FLOOD_WAIT (in the past when none).</summary>
+    public DateTimeOffset FloodWaitEnd => _floodWaitEnd;
+
+    /// <summary>
+    /// Sends <paramref name="command"/>. <paramref name="beforeSend"/> runs (and must durably record
+    /// that the message is being handed over) right before <c>sendMessage</c>; nothing reaches
+    /// Telegram when it throws. Never throws for Telegram's answers: they become the result.
+    /// </summary>
+    public async Task<SendResult> SendAsync(SendMessage command, Func<CancellationToken, Task> beforeSend, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(beforeSend);
+        var client = _client;
+        if (client is null || State != Contracts.Accounts.AuthenticationState.Ready || _status is AccountStatus.LoggedOut or AccountStatus.Banned)
+        {
+            return Fail(command, "ACCOUNT_NOT_READY", permanent: false, detail: $"The account is not logged in (login {State?.ToString() ?? "not started"}, status {_status?.ToString() ?? "none"}).");
+        }
+
+        var now = _services.Time.GetUtcNow();
+        if (_floodWaitEnd > now)
+        {
+            var left = _floodWaitEnd - now;
+            if (left > _services.Sending.MaxFloodWaitHold)
+            {
+                return Fail(command, "FLOOD_WAIT", permanent: false, retryAfter: _floodWaitEnd,
+                    detail: $"Telegram asked this account to wait until {_floodWaitEnd:O}; nothing is sent before then.");
+            }
+
+            await Task.Delay(left, _services.Time, cancellationToken);
+        }
+
+        if (_status is AccountStatus.FloodWait || (_status is AccountStatus.Limited && _limitedEnd <= _services.Time.GetUtcNow()))
+        {
+            await SetStatusAsync(AccountStatus.Online, commandId: command.CommandId);
+        }
+
+        Target target;
+        Td.FormattedText text;
+        try
+        {
+            target = await ResolveAsync(client, command.To, cancellationToken);
+            if (target.UserId != 0 && await _services.OptOuts.ContainsAsync(target.UserId, cancellationToken))
+            {
+                return Fail(command, "RECIPIENT_OPTED_OUT", permanent: true, detail: "The recipient asked not to be messaged (STOP); no account of the fleet messages them again.");
+            }
+
+            if (_status is AccountStatus.Limited && target.UserId != 0
+                && !(await LookupAsync(ct => client.SendAsync(new Td.GetUser { UserId = target.UserId }, _services.Options.LoginStepTimeout, ct), cancellationToken)).IsContact)
+            {
+                return Fail(command, "PEER_FLOOD", permanent: false, retryAfter: _limitedEnd,
+                    detail: "Telegram limited this account (PEER_FLOOD): it messages only its contacts until the limit ends.");
+            }
+
+            text = MessageText.Format(command);
+        }
+        catch (RecipientException e)
+        {
+            return Fail(command, e.Reason, permanent: true, detail: e.Message);
+        }
+        catch (MessageTextException e)
+        {
+            return Fail(command, "TEXT_INVALID", permanent: true, detail: e.Message);
+        }
+        catch (TdException e)
+        {
+            return await FailFromTelegramAsync(command, e.Code, e.TdlibMessage, retryAfterSeconds: 0);
+        }
+        catch (TimeoutException)
+        {
+            return Fail(command, "TELEGRAM_TIMEOUT", permanent: false, detail: "Telegram did not answer the recipient look-up in time; nothing was sent.");
+        }
+
+        await beforeSend(cancellationToken);
+        Td.Message pending;
+        try
+        {
+            pending = await client.SendAsync(new Td.SendMessage
+            {
+                ChatId = target.ChatId,
+                Options = new Td.MessageSendOptions { DisableNotification = command.Silent },
+                InputMessageContent = new Td.InputMessageText { Text = text },
+            }, _services.Options.LoginStepTimeout, cancellationToken);
+        }
+        catch (TdException e)
+        {
+            // Refused before it was queued: nothing went out.
+            return await FailFromTelegramAsync(command, e.Code, e.TdlibMessage, retryAfterSeconds: 0);
+        }
+        catch (TimeoutException)
+        {
+            return Unknown(command, "TDLib did not answer sendMessage in time; the message may or may not have been sent.");
+        }
+
+        var outcome = await OutcomeAsync(pending);
+        switch (outcome)
+        {
+            case Td.UpdateMessageSendSucceeded { Message: { } sent }:
+                _services.Metrics.Sent();
+                return new SendResult(new MessageSent(command.CommandId, AccountId, sent.ChatId, sent.Id, DateTimeOffset.FromUnixTimeSeconds(sent.Date)), null);
+            case Td.UpdateMessageSendFailed { Message: { } unsent } failed:
+                var retryAfter = unsent.SendingState is Td.MessageSendingStateFailed state ? state.RetryAfter : 0;
+                return await FailFromTelegramAsync(command, failed.Error?.Code ?? 0, failed.Error?.Message ?? string.Empty, retryAfter);
+            case Td.Ok:
+                return Unknown(command, "The account's client closed (its shard moved or stopped) before Telegram confirmed the message.");
+            default:
+                return Unknown(command, $"Telegram did not confirm the message within {_services.Sending.ConfirmTimeout}; it may or may not have been delivered.");
+        }
+    }
+
+    /// <summary>Called by the update loop for the outcome of a send.</summary>
+    private void OnSendOutcome(long chatId, long oldMessageId, Td.TdObject update)
+    {
+        var key = (chatId, oldMessageId);
+        TaskCompletionSource<Td.TdObject>? waiting;
+        lock (_sendsGate)
+        {
+            if (!_pendingSends.Remove(key, out waiting))
+            {
+                // The update overtook sendMessage's own answer: keep it for the sender to find.
+                var now = _services.Time.GetTimestamp();
+                _earlyOutcomes[key] = (update, now);
+                foreach (var stale in _earlyOutcomes.Where(e => _services.Time.GetElapsedTime(e.Value.At, now) > _services.Sending.ConfirmTimeout * 2).ToList())
+                {
+                    _earlyOutcomes.Remove(stale.Key);
+                }
+            }
+        }
+
+        waiting?.TrySetResult(update);
+    }
+
+    private async Task<Td.TdObject?> OutcomeAsync(Td.Message pending)
+    {
+        var key = (pending.ChatId, pending.Id);
+        var waiting = new TaskCompletionSource<Td.TdObject>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_sendsGate)
+        {
+            if (_earlyOutcomes.Remove(key, out var early))
+            {
+                return early.Update;
+            }
+
+            _pendingSends[key] = waiting;
+        }
+
+        // Once handed to Telegram, a send is waited for whatever the delivery's token says: giving
+        // up early would only turn a known outcome into an unknown one.
+        try
+        {
+            return await waiting.Task.WaitAsync(_services.Sending.ConfirmTimeout, _services.Time, CancellationToken.None);
+        }
+        catch (TimeoutException)
+        {
+            lock (_sendsGate)
+            {
+                _pendingSends.Remove(key);
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>The client is closing: sends still waiting for Telegram's answer will not get one here.</summary>
+    private void AbandonPendingSends()
+    {
+        List<TaskCompletionSource<Td.TdObject>> abandoned;
+        lock (_sendsGate)
+        {
+            abandoned = [.. _pendingSends.Values];
+            _pendingSends.Clear();
+        }
+
+        foreach (var waiting in abandoned)
+        {
+            waiting.TrySetResult(new Td.Ok());
+        }
+    }
+
+    private async Task<SendResult> FailFromTelegramAsync(SendMessage command, int code, string message, double retryAfterSeconds)
+    {
+        var reason = Reason(new TdException(code, message));
+        if (reason.StartsWith("FLOOD_WAIT", StringComparison.Ordinal))
+        {
+            var seconds = retryAfterSeconds > 0 ? retryAfterSeconds
+                : int.TryParse(reason.AsSpan("FLOOD_WAIT_".Length < reason.Length ? "FLOOD_WAIT_".Length : reason.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
+            var until = _services.Time.GetUtcNow() + TimeSpan.FromSeconds(Math.Ceiling(seconds));
+            if (until > _floodWaitEnd)
+            {
+                _floodWaitEnd = until;
+            }
+
+            _services.Metrics.FloodWait();
+            Log.FloodWait(_logger, AccountId, _floodWaitEnd);
+            await SetStatusAsync(AccountStatus.FloodWait, "FLOOD_WAIT", _floodWaitEnd, command.CommandId);
+            return Fail(command, "FLOOD_WAIT", permanent: false, retryAfter: _floodWaitEnd,
+                detail: $"Telegram asked this account to wait {seconds:0} s; nothing is sent before {_floodWaitEnd:O}.");
+        }
+
+        switch (reason)
+        {
+            case "PEER_FLOOD":
+                _limitedEnd = _services.Time.GetUtcNow() + _services.Sending.PeerFloodPause;
+                Log.PeerFlood(_logger, AccountId, _limitedEnd);
+                await SetStatusAsync(AccountStatus.Limited, "PEER_FLOOD", commandId: command.CommandId);
+                return Fail(command, reason, permanent: false, retryAfter: _limitedEnd,
+                    detail: "Telegram limited this account (PEER_FLOOD): it messages only its contacts for now.");
+            case "USER_DEACTIVATED_BAN" or "USER_DEACTIVATED" or "PHONE_NUMBER_BANNED":
+                await SetStatusAsync(AccountStatus.Banned, reason, commandId: command.CommandId);
+                return Fail(command, reason, permanent: true, detail: "Telegram banned or deactivated this account.");
+            case "AUTH_KEY_DUPLICATED" or "AUTH_KEY_UNREGISTERED" or "SESSION_REVOKED" or "Unauthorized":
+                return Fail(command, "ACCOUNT_NOT_READY", permanent: false, detail: $"The account's session is no longer valid ({reason}).");
+        }
+
+        var permanent = code is >= 400 and < 500 && code != 429;
+        return Fail(command, reason, permanent, detail: $"Telegram answered {code} {message}");
+    }
+
+    private SendResult Fail(SendMessage command, string reason, bool permanent, DateTimeOffset? retryAfter = null, string? detail = null)
+    {
+        _services.Metrics.Failed(reason);
+        return new SendResult(null, new MessageFailed(command.CommandId, AccountId, reason, permanent, _services.Time.GetUtcNow()) { RetryAfter = retryAfter, Detail = detail });
+    }
+
+    private SendResult Unknown(SendMessage command, string detail)
+    {
+        _services.Metrics.OutcomeUnknown();
+        return Fail(command, "OUTCOME_UNKNOWN", permanent: true, detail: detail + " Not retried, so that it is never sent twice.");
+    }
+
+    // ------------------------------------------------------------------ recipients
+
+    /// <summary>A chat to send to and, for a private chat, the user in it.</summary>
+    private readonly record struct Target(long ChatId, long UserId);
+
+    private async Task<Target> ResolveAsync(TdClient client, Recipient to, CancellationToken cancellationToken)
+    {
+        var key = to.Kind switch
+        {
+            RecipientKind.Username => "u:" + to.Value.TrimStart('@').ToLowerInvariant(),
+            RecipientKind.Phone => "p:" + (PhoneNumber.TryNormalize(to.Value, out var phone) ? phone : to.Value),
+            _ => to.Kind + ":" + to.Value,
+        };
+        if (_targets.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var timeout = _services.Options.LoginStepTimeout;
+        Td.Chat chat;
+        switch (to.Kind)
+        {
+            case RecipientKind.Username:
+                chat = await LookupAsync(ct => client.SendAsync(new Td.SearchPublicChat { Username = to.Value.TrimStart('@') }, timeout, ct), cancellationToken);
+                break;
+            case RecipientKind.Phone:
+                var userId = await UserByPhoneAsync(client, key[2..], cancellationToken);
+                chat = await LookupAsync(ct => client.SendAsync(new Td.CreatePrivateChat { UserId = userId, Force = false }, timeout, ct), cancellationToken);
+                break;
+            case RecipientKind.UserId:
+                var user = long.Parse(to.Value, NumberStyles.None, CultureInfo.InvariantCulture);
+                chat = await NotFoundAsRecipientAsync(() => LookupAsync(ct => client.SendAsync(new Td.CreatePrivateChat { UserId = user, Force = false }, timeout, ct), cancellationToken),
+                    "This account has not seen a user with that id; send by username or phone first.");
+                break;
+            default:
+                var chatId = long.Parse(to.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                chat = await NotFoundAsRecipientAsync(() => LookupAsync(ct => client.SendAsync(new Td.GetChat { ChatId = chatId }, timeout, ct), cancellationToken),
+                    "This account has no chat with that id.");
+                break;
+        }
+
+        var target = new Target(chat.Id, chat.Type is Td.ChatTypePrivate p ? p.UserId : 0);
+        _targets[key] = target;
+        return target;
+    }
+
+    private async Task<long> UserByPhoneAsync(TdClient client, string phone, CancellationToken cancellationToken)
+    {
+        var timeout = _services.Options.LoginStepTimeout;
+        try
+        {
+            var user = await LookupAsync(ct => client.SendAsync(new Td.SearchUserByPhoneNumber { PhoneNumber = phone, OnlyLocal = false }, timeout, ct), cancellationToken);
+            return user.Id;
+        }
+        catch (TdException e) when (e.Code == 404)
+        {
+            // Not visible by phone (not a contact, or hidden): importing the contact is how an app finds them.
+        }
+
+        var imported = await LookupAsync(ct => client.SendAsync(new Td.ImportContacts
+        {
+            Contacts = [new Td.ImportedContact { PhoneNumber = phone, FirstName = phone, LastName = string.Empty }],
+        }, timeout, ct), cancellationToken);
+        var id = imported.UserIds is { Length: > 0 } ids ? ids[0] : 0;
+        return id != 0 ? id : throw new RecipientException("RECIPIENT_NOT_FOUND", "No Telegram user has that phone number (or they hide it).");
+    }
+
+    private static async Task<Td.Chat> NotFoundAsRecipientAsync(Func<Task<Td.Chat>> lookup, string detail)
+    {
+        try
+        {
+            return await lookup();
+        }
+        catch (TdException e) when (e.Code is 400 or 404 && e.TdlibMessage.Contains("not found", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RecipientException("RECIPIENT_UNKNOWN", detail);
+        }
+    }
+
+    /// <summary>A look-up, retried on transient errors (timeouts, TDLib 5xx) with jittered exponential backoff.</summary>
+    private async Task<T> LookupAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        _lookupPipeline ??= _services.Sending.LookupAttempts < 2 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder
+        {
+            TimeProvider = _services.Time,
+        }.AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<TimeoutException>().Handle<TdException>(e => e.Code >= 500 && e.TdlibMessage != "Request aborted"),
+            MaxRetryAttempts = _services.Sending.LookupAttempts - 1,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = _services.Sending.LookupBackoff,
+        }).Build();
+        return await _lookupPipeline.ExecuteAsync(async ct => await call(ct), cancellationToken);
+    }
+
+    private sealed class RecipientException(string reason, string message) : Exception(message)
+    {
+        public string Reason { get; } = reason;
+    }
+}

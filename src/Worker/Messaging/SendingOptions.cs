@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace TgFleet.Worker.Messaging;
+
+/// <summary>How the worker sends messages (section <c>Sending</c>).</summary>
+public sealed class SendingOptions : IValidatableObject
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Sending";
+
+    /// <summary>
+    /// A SendMessage arriving during the account's FLOOD_WAIT is held until the wait ends when at most
+    /// this much of it is left; a longer wait fails the command at once (<c>FLOOD_WAIT</c>, not
+    /// permanent, with <c>RetryAfter</c>) so that no broker message is held for it (default 5 s).
+    /// </summary>
+    public TimeSpan MaxFloodWaitHold { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a send may wait for Telegram's confirmation before its outcome counts as unknown (default 2 min).</summary>
+    public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long an account stays limited after PEER_FLOOD: only contacts are messaged meanwhile (default 24 h).</summary>
+    public TimeSpan PeerFloodPause { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Attempts of a recipient look-up on transient errors (timeouts, TDLib 5xx), with jittered backoff (default 3).</summary>
+    [Range(1, 10, ErrorMessage = "Sending:LookupAttempts must be between 1 and 10.")]
+    public int LookupAttempts { get; set; } = 3;
+
+    /// <summary>The first backoff of a look-up retry; later ones grow exponentially with jitter (default 200 ms).</summary>
+    public TimeSpan LookupBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxFloodWaitHold < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Sending:MaxFloodWaitHold must not be negative.");
+        }
+
+        if (ConfirmTimeout <= TimeSpan.Zero || PeerFloodPause <= TimeSpan.Zero || LookupBackoff <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Sending:ConfirmTimeout, Sending:PeerFloodPause and Sending:LookupBackoff must be positive.");
+        }
+    }
+}

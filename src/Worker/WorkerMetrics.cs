@@ -1,0 +1,68 @@
+using System.Diagnostics.Metrics;
+
+namespace TgFleet.Worker;
+
+/// <summary>
+/// The worker's command and sending instruments (meter <c>TgFleet.Worker</c>, OpenTelemetry
+/// naming and units). Label values are bounded sets (command type, outcome, reason); never account
+/// ids or phone numbers.
+/// </summary>
+public sealed class WorkerMetrics
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "TgFleet.Worker";
+
+    private readonly Counter<long> _commands;
+    private readonly Histogram<double> _commandDuration;
+    private readonly Counter<long> _sent;
+    private readonly Counter<long> _failed;
+    private readonly Counter<long> _floodWaits;
+    private readonly Counter<long> _outcomeUnknown;
+    private readonly Counter<long> _incoming;
+
+    /// <summary>Instruments on a meter of <paramref name="meters"/>.</summary>
+    public WorkerMetrics(IMeterFactory meters)
+        : this(meters.Create(MeterName))
+    {
+    }
+
+    /// <summary>Instruments on <paramref name="meter"/>.</summary>
+    public WorkerMetrics(Meter meter)
+    {
+        ArgumentNullException.ThrowIfNull(meter);
+        _commands = meter.CreateCounter<long>("tgfleet.commands", "{command}", "Commands handled, by command type and outcome.");
+        _commandDuration = meter.CreateHistogram<double>("tgfleet.command.duration", "s", "Time from a command's delivery to its outcome, by command type.");
+        _sent = meter.CreateCounter<long>("tgfleet.messages.sent", "{message}", "Messages Telegram confirmed.");
+        _failed = meter.CreateCounter<long>("tgfleet.messages.failed", "{message}", "Messages not delivered, by reason.");
+        _floodWaits = meter.CreateCounter<long>("tgfleet.flood_waits", "{wait}", "FLOOD_WAIT answers that paused an account.");
+        _outcomeUnknown = meter.CreateCounter<long>("tgfleet.messages.outcome_unknown", "{message}", "Sends whose outcome a crash left unknown (reported, never retried).");
+        _incoming = meter.CreateCounter<long>("tgfleet.messages.received", "{message}", "Incoming messages published.");
+    }
+
+    /// <summary>Counts a handled command.</summary>
+    public void Command(string command, string outcome, TimeSpan duration)
+    {
+        _commands.Add(1, new KeyValuePair<string, object?>("command", command), new KeyValuePair<string, object?>("outcome", outcome));
+        _commandDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("command", command));
+    }
+
+    /// <summary>Counts a confirmed message.</summary>
+    public void Sent() => _sent.Add(1);
+
+    /// <summary>Counts an undelivered message by its (machine-readable, bounded) reason.</summary>
+    public void Failed(string reason) => _failed.Add(1, new KeyValuePair<string, object?>("reason", Bounded(reason)));
+
+    /// <summary>Counts a FLOOD_WAIT.</summary>
+    public void FloodWait() => _floodWaits.Add(1);
+
+    /// <summary>Counts an unknown outcome.</summary>
+    public void OutcomeUnknown() => _outcomeUnknown.Add(1);
+
+    /// <summary>Counts an incoming message.</summary>
+    public void Received() => _incoming.Add(1);
+
+    /// <summary>FLOOD_WAIT_37 and FLOOD_WAIT_38 are one label value.</summary>
+    private static string Bounded(string reason) =>
+        reason.StartsWith("FLOOD_WAIT", StringComparison.Ordinal) ? "FLOOD_WAIT"
+        : reason.StartsWith("TDLIB_ERROR_", StringComparison.Ordinal) || reason.Length <= 64 ? reason : "OTHER";
+}

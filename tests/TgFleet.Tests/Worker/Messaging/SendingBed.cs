@@ -1,0 +1,117 @@
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using TgFleet.Contracts.Accounts;
+using TgFleet.Contracts.Addressing;
+using TgFleet.Contracts.Messaging;
+using TgFleet.Testing;
+using TgFleet.Tests.Simulator;
+using TgFleet.Tests.Worker.Accounts;
+using TgFleet.Worker.Accounts;
+using TgFleet.Worker.Sharding;
+
+namespace TgFleet.Tests.Worker.Messaging;
+
+/// <summary>
+/// A worker's account consumers on MassTransit's test harness, over a real simulator and a real
+/// PostgreSQL (<see cref="AccountTestBed"/>), owning every shard. Accounts log in through the
+/// real Authenticate / SubmitAuthenticationCode commands.
+/// </summary>
+internal sealed class SendingBed : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private SendingBed(AccountTestBed bed, ServiceProvider services, ITestHarness harness)
+    {
+        Bed = bed;
+        _services = services;
+        Harness = harness;
+        Registry = services.GetRequiredService<AccountRegistry>();
+    }
+
+    public AccountTestBed Bed { get; }
+
+    public ITestHarness Harness { get; }
+
+    public AccountRegistry Registry { get; }
+
+    public SimulatorHarness Sim => Bed.Sim;
+
+    public static async Task<SendingBed> StartAsync()
+    {
+        var bed = await AccountTestBed.StartAsync();
+        var worker = bed.NewWorker();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(bed.Logs));
+        services.AddSingleton(bed.Db);
+        services.AddSingleton(worker.Manager);
+        services.AddSingleton(bed.Cipher);
+        services.AddSingleton(Options.Create(worker.Options));
+        services.AddSingleton(Options.Create(new ShardOptions()));
+        services.AddSingleton(Options.Create(bed.Sending));
+        services.AddAccountRuntimes();
+        services.AddMassTransitTestHarness(bus => bus.AddAuthenticationConsumers().AddAccountConsumers());
+        var provider = services.BuildServiceProvider();
+        var harness = provider.GetRequiredService<ITestHarness>();
+        harness.TestTimeout = TimeSpan.FromSeconds(60);
+        await harness.Start();
+        var sending = new SendingBed(bed, provider, harness);
+        for (var shard = 0; shard < ShardAddressing.DefaultShardCount; shard++)
+        {
+            await sending.Registry.StartShardAsync(new ShardLease(shard, AccountTestBed.LeaseEpoch), CancellationToken.None);
+        }
+
+        return sending;
+    }
+
+    /// <summary>Seeds an account in the simulator and logs it in through the bus; returns its account id.</summary>
+    public async Task<(string AccountId, string Phone)> LogInAsync()
+    {
+        var phone = SimulatorHarness.NewPhone();
+        await Sim.SeedAccountAsync(phone);
+        var account = AccountTestBed.NewAccountId();
+        await Harness.Bus.Publish(new Authenticate(Guid.NewGuid(), account, phone));
+        await Wait.UntilAsync(() => Published<AuthenticationStateChanged>(m => m.AccountId == account && m.State == AuthenticationState.AwaitingCode).Any(), AccountTestBed.Deadline);
+        await Harness.Bus.Publish(new SubmitAuthenticationCode(Guid.NewGuid(), account, await Sim.CodeAsync(phone)));
+        await Wait.UntilAsync(() => Published<AccountStatusChanged>(m => m.AccountId == account && m.Status == AccountStatus.Online).Any(), AccountTestBed.Deadline);
+        return (account, phone);
+    }
+
+    /// <summary>Seeds a recipient with a username; returns its user id and username.</summary>
+    public async Task<(long UserId, string Username, string Phone)> NewRecipientAsync(bool privacyRestricted = false, IReadOnlyList<TgFleet.Simulator.ScriptedReply>? replies = null)
+    {
+        var phone = SimulatorHarness.NewPhone();
+        var username = "r" + Guid.NewGuid().ToString("N")[..12];
+        var created = await Sim.SeedUserAsync(new TgFleet.Simulator.UserSeed(phone, "Rita", "Recipient", username, PrivacyRestricted: privacyRestricted, Replies: replies));
+        return (created.UserId, username, phone);
+    }
+
+    public IEnumerable<T> Published<T>(Func<T, bool> match)
+        where T : class => Harness.Published.Select<T>().Select(m => m.Context.Message).Where(match);
+
+    /// <summary>Publishes <paramref name="command"/> and waits for its MessageSent or MessageFailed (the <paramref name="occurrence"/>th).</summary>
+    public async Task<object> SendAsync(SendMessage command, int occurrence = 1)
+    {
+        await Harness.Bus.Publish(command);
+        return await OutcomeAsync(command.CommandId, occurrence);
+    }
+
+    public async Task<object> OutcomeAsync(Guid commandId, int occurrence = 1)
+    {
+        IEnumerable<object> Outcomes() => Published<MessageSent>(m => m.CommandId == commandId).Cast<object>()
+            .Concat(Published<MessageFailed>(m => m.CommandId == commandId));
+        await Wait.UntilAsync(() => Outcomes().Count() >= occurrence, TimeSpan.FromSeconds(30),
+            () => string.Join(", ", Published<CommandRejected>(r => r.CommandId == commandId).Select(r => r.Reason)));
+        return Outcomes().ElementAt(occurrence - 1);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Registry.DisposeAsync();
+        await Harness.Stop();
+        await _services.DisposeAsync();
+        await Bed.DisposeAsync();
+    }
+}
