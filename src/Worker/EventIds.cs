@@ -30,6 +30,8 @@ internal static class EventIds
     public const int GetMeFailed = 3013;
     public const int LogOutFailed = 3014;
     public const int AccountRemoved = 3015;
+    public const int PeriodicCheckpoint = 3016;
+    public const int PeriodicCheckpointFailed = 3017;
 
     // 5000s: sending and incoming messages.
     public const int FloodWait = 5000;

@@ -19,6 +19,7 @@ public sealed class WorkerMetrics
     private readonly Counter<long> _floodWaits;
     private readonly Counter<long> _outcomeUnknown;
     private readonly Counter<long> _incoming;
+    private readonly Meter _meter;
 
     /// <summary>Instruments on a meter of <paramref name="meters"/>.</summary>
     public WorkerMetrics(IMeterFactory meters)
@@ -30,6 +31,7 @@ public sealed class WorkerMetrics
     public WorkerMetrics(Meter meter)
     {
         ArgumentNullException.ThrowIfNull(meter);
+        _meter = meter;
         _commands = meter.CreateCounter<long>("tgfleet.commands", "{command}", "Commands handled, by command type and outcome.");
         _commandDuration = meter.CreateHistogram<double>("tgfleet.command.duration", "s", "Time from a command's delivery to its outcome, by command type.");
         _sent = meter.CreateCounter<long>("tgfleet.messages.sent", "{message}", "Messages Telegram confirmed.");
@@ -38,6 +40,10 @@ public sealed class WorkerMetrics
         _outcomeUnknown = meter.CreateCounter<long>("tgfleet.messages.outcome_unknown", "{message}", "Sends whose outcome a crash left unknown (reported, never retried).");
         _incoming = meter.CreateCounter<long>("tgfleet.messages.received", "{message}", "Incoming messages published.");
     }
+
+    /// <summary>Reports the number of TDLib clients alive as <c>tgfleet.clients.alive</c>.</summary>
+    public void TrackClients(Func<int> alive) =>
+        _meter.CreateObservableGauge("tgfleet.clients.alive", alive, "{client}", "TDLib clients (accounts) running on this worker.");
 
     /// <summary>Counts a handled command.</summary>
     public void Command(string command, string outcome, TimeSpan duration)

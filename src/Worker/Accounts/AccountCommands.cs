@@ -9,7 +9,7 @@ namespace TgFleet.Worker.Accounts;
 /// <see cref="CommandRejected"/>), the idempotency journal (a redelivery of a handled command
 /// does nothing beyond a log line), then the account's runtime in the <see cref="AccountRegistry"/>.
 /// </summary>
-public sealed partial class AccountCommands(AccountRegistry registry, CommandJournal journal, TimeProvider time, ILogger<AccountCommands> logger)
+public sealed partial class AccountCommands(AccountRegistry registry, CommandJournal journal, WorkerMetrics metrics, TimeProvider time, ILogger<AccountCommands> logger)
 {
     /// <summary>Runs <paramref name="work"/> on the account's runtime once per command id.</summary>
     /// <param name="context">The delivery.</param>
@@ -22,18 +22,33 @@ public sealed partial class AccountCommands(AccountRegistry registry, CommandJou
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(work);
+        var started = time.GetTimestamp();
+        var outcome = "failed";
+        try
+        {
+            outcome = await RunAsync(context, commandId, accountId, startIfNew, work);
+        }
+        finally
+        {
+            metrics.Command(typeof(T).Name, outcome, time.GetElapsedTime(started));
+        }
+    }
+
+    private async Task<string> RunAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, bool startIfNew, Func<AccountRuntime, CancellationToken, Task> work)
+        where T : class
+    {
         var command = typeof(T).Name;
         var ct = context.CancellationToken;
         if (CommandValidator.Validate(context.Message) is { } problem)
         {
             await RejectAsync(context, commandId, accountId, command, problem.Field, problem.Reason, problem.Detail);
-            return;
+            return "rejected";
         }
 
         if (await journal.BeginAsync(commandId, accountId, command, ct) is { } entry)
         {
             Log.CommandRedelivered(logger, command, commandId, entry.State);
-            return;
+            return "replayed";
         }
 
         try
@@ -50,7 +65,7 @@ public sealed partial class AccountCommands(AccountRegistry registry, CommandJou
                 {
                     await RejectAsync(context, commandId, accountId, command, "AccountId", "SHARD_NOT_OWNED", "This worker does not own the account's shard.");
                     await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
-                    return;
+                    return "rejected";
                 }
 
                 runtime = await registry.GetOrStartAsync(accountId, ct);
@@ -60,11 +75,12 @@ public sealed partial class AccountCommands(AccountRegistry registry, CommandJou
             {
                 await RejectAsync(context, commandId, accountId, command, "AccountId", "ACCOUNT_UNKNOWN", "The account has no login in progress on this worker: send Authenticate first.");
                 await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
-                return;
+                return "rejected";
             }
 
             await work(runtime, ct);
             await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Succeeded, null, ct);
+            return "succeeded";
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

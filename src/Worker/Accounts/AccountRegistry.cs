@@ -33,10 +33,14 @@ public sealed partial class AccountRegistry : IAsyncDisposable
         _services = services;
         _shardCount = shards.Value.Count;
         _logger = services.Loggers.CreateLogger<AccountRegistry>();
+        services.Metrics.TrackClients(() => _runtimes.Count);
     }
 
     /// <summary>The runtimes running now.</summary>
     public int Count => _runtimes.Count;
+
+    /// <summary>A snapshot of the runtimes running now.</summary>
+    public IReadOnlyCollection<AccountRuntime> Running => [.. _runtimes.Values];
 
     /// <summary>The shard of <paramref name="accountId"/> under this fleet's shard count.</summary>
     public int ShardOf(string accountId) => ShardAddressing.ShardOf(accountId, _shardCount);

@@ -40,6 +40,7 @@ public static class AccountServices
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton<AccountRegistry>();
+        services.AddHostedService<PeriodicCheckpoints>();
         services.TryAddSingleton<AccountCommands>();
         services.TryAddSingleton<AccountLifecycle>();
         return services;
