@@ -33,6 +33,12 @@ internal static class EventIds
     public const int PeriodicCheckpoint = 3016;
     public const int PeriodicCheckpointFailed = 3017;
 
+    // 6000s: proxies.
+    public const int ProxyChanged = 6000;
+    public const int ProxyHealthChanged = 6001;
+    public const int NoHealthyProxy = 6002;
+    public const int ProxyFailoverFailed = 6003;
+
     // 5000s: sending and incoming messages.
     public const int FloodWait = 5000;
     public const int PeerFlood = 5001;

@@ -146,9 +146,10 @@ public sealed partial class AccountRegistry : IAsyncDisposable
             }
 
             var runtime = new AccountRuntime(accountId, lease.Shard, _services);
+            var (proxy, reason) = await ProxyForAsync(accountId, cancellationToken);
             try
             {
-                await runtime.StartAsync(stored, lease.Epoch, cancellationToken);
+                await runtime.StartAsync(stored, lease.Epoch, cancellationToken, proxy, reason);
             }
             catch
             {
@@ -163,6 +164,20 @@ public sealed partial class AccountRegistry : IAsyncDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The account's own proxy while it is healthy, else the least used healthy one of the pool, else its own (or none).</summary>
+    private async Task<(Contracts.Accounts.ProxySettings? Proxy, string? Reason)> ProxyForAsync(string accountId, CancellationToken cancellationToken)
+    {
+        var proxies = _services.Proxies;
+        var own = await proxies.LoadAsync(accountId, cancellationToken);
+        if (own is not null && proxies.IsHealthy(own))
+        {
+            return (own, "SET");
+        }
+
+        var pooled = proxies.PickFromPool(_runtimes.Values.Select(r => r.CurrentProxy));
+        return pooled is not null ? (pooled, own is null ? "POOL_ASSIGNED" : "FAILOVER") : (own, own is null ? null : "SET");
     }
 
     private static partial class Log

@@ -5,6 +5,7 @@ using TgFleet.Contracts.Accounts;
 using TgFleet.Tdlib;
 using TgFleet.Tdlib.Api;
 using TgFleet.Worker.Messaging;
+using TgFleet.Worker.Proxies;
 using TgFleet.Worker.Sessions;
 using AuthState = TgFleet.Contracts.Accounts.AuthenticationState;
 
@@ -18,6 +19,7 @@ namespace TgFleet.Worker.Accounts;
 /// <param name="Events">Where the account's events go.</param>
 /// <param name="Options">Telegram settings.</param>
 /// <param name="Sending">Sending settings.</param>
+/// <param name="Proxies">Account proxies and the pool.</param>
 /// <param name="OptOuts">The fleet's opt-out list.</param>
 /// <param name="Metrics">The worker's instruments.</param>
 /// <param name="Time">The clock.</param>
@@ -30,6 +32,7 @@ public sealed record AccountRuntimeServices(
     IAccountEvents Events,
     TelegramOptions Options,
     SendingOptions Sending,
+    AccountProxies Proxies,
     OptOutStore OptOuts,
     WorkerMetrics Metrics,
     TimeProvider Time,
@@ -87,7 +90,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
     /// gives TDLib its parameters and follows its updates. With a valid session the account goes
     /// straight to <see cref="AuthState.Ready"/>; without one it waits for <see cref="SetPhoneAsync"/>.
     /// </summary>
-    public async Task StartAsync(StoredSession? restore, long epoch, CancellationToken cancellationToken)
+    public async Task StartAsync(StoredSession? restore, long epoch, CancellationToken cancellationToken, ProxySettings? proxy = null, string? proxyReason = null)
     {
         if (_client is not null)
         {
@@ -111,6 +114,10 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         _client = client;
         _updates = Task.Run(() => FollowUpdatesAsync(client), CancellationToken.None);
         await client.SendAsync(Parameters(), _services.Options.LoginStepTimeout, cancellationToken);
+        if (proxy is not null)
+        {
+            await UseProxyAsync(proxy, proxyReason ?? "SET", cancellationToken: cancellationToken);
+        }
     }
 
     /// <summary>Starts a login with <paramref name="phone"/>; the code request's outcome is reported to the observer.</summary>
@@ -581,6 +588,9 @@ public sealed partial class AccountRuntime : IAsyncDisposable
 
         [LoggerMessage(EventId = EventIds.LogOutFailed, Level = LogLevel.Warning, Message = "Account {AccountId}: logOut failed ({Error}); the client is closed locally")]
         internal static partial void LogOutFailed(ILogger logger, string accountId, string error);
+
+        [LoggerMessage(EventId = EventIds.ProxyChanged, Level = LogLevel.Information, Message = "Account {AccountId} connects through {Proxy} ({Reason})")]
+        internal static partial void ProxyChanged(ILogger logger, string accountId, string proxy, string reason);
 
         [LoggerMessage(EventId = EventIds.GetMeFailed, Level = LogLevel.Warning, Message = "Account {AccountId} is ready but getMe failed: {Error}")]
         internal static partial void GetMeFailed(ILogger logger, string accountId, string error);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using TgFleet.Worker.Commands;
 using TgFleet.Worker.Messaging;
+using TgFleet.Worker.Proxies;
 using TgFleet.Worker.Sessions;
 
 namespace TgFleet.Worker.Accounts;
@@ -25,6 +26,11 @@ public static class AccountServices
         services.TryAddSingleton<IAccountEvents>(sp => new BusAccountEvents(sp.GetRequiredService<IBus>()));
         services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<OptOutStore>();
+        services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<AccountProxies>();
+        services.TryAddSingleton<AccountProxyCommands>();
+        services.TryAddSingleton<ProxyHealthChecks>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProxyHealthChecks>());
         services.AddMetrics();
         services.TryAddSingleton<WorkerMetrics>();
         services.TryAddSingleton(sp => new AccountRuntimeServices(
@@ -35,6 +41,7 @@ public static class AccountServices
             sp.GetRequiredService<IAccountEvents>(),
             sp.GetRequiredService<IOptions<TelegramOptions>>().Value,
             sp.GetRequiredService<IOptions<SendingOptions>>().Value,
+            sp.GetRequiredService<AccountProxies>(),
             sp.GetRequiredService<OptOutStore>(),
             sp.GetRequiredService<WorkerMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
@@ -56,13 +63,15 @@ public static class AccountServices
         return bus;
     }
 
-    /// <summary>Adds the account consumers beyond login: SendMessage, LogOut, RemoveAccount.</summary>
+    /// <summary>Adds the account consumers beyond login: SendMessage, LogOut, RemoveAccount, SetAccountProxy, ClearAccountProxy.</summary>
     public static IBusRegistrationConfigurator AddAccountConsumers(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
         bus.AddConsumer<SendMessageConsumer>();
         bus.AddConsumer<LogOutConsumer>();
         bus.AddConsumer<RemoveAccountConsumer>();
+        bus.AddConsumer<SetAccountProxyConsumer>();
+        bus.AddConsumer<ClearAccountProxyConsumer>();
         return bus;
     }
 }

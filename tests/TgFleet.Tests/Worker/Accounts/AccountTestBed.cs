@@ -15,6 +15,7 @@ using TgFleet.Tests.Simulator;
 using TgFleet.Worker;
 using TgFleet.Worker.Accounts;
 using TgFleet.Worker.Messaging;
+using TgFleet.Worker.Proxies;
 using TgFleet.Worker.Sessions;
 
 namespace TgFleet.Tests.Worker.Accounts;
@@ -31,6 +32,7 @@ internal sealed class AccountTestBed : IAsyncDisposable
 
     private readonly List<TdClientManager> _managers = [];
     private readonly List<AccountRuntime> _runtimes = [];
+    private AccountProxies? _proxies;
 
     private AccountTestBed(SimulatorHarness sim, TestDatabase db)
     {
@@ -74,6 +76,11 @@ internal sealed class AccountTestBed : IAsyncDisposable
 
     public OptOutStore OptOuts { get; }
 
+    /// <summary>The proxy pool every worker of this bed gets (tests may set it before NewWorker).</summary>
+    public ProxyOptions ProxyOptions { get; } = new();
+
+    public AccountProxies Proxies => _proxies ??= new AccountProxies(Db, Cipher, Options.Create(ProxyOptions));
+
     public WorkerMetrics Metrics { get; } = new(new System.Diagnostics.Metrics.Meter("TgFleet.Worker.Tests"));
 
     public static async Task<AccountTestBed> StartAsync()
@@ -102,7 +109,7 @@ internal sealed class AccountTestBed : IAsyncDisposable
             Backend = TelegramBackend.Simulator,
             LoginStepTimeout = TimeSpan.FromSeconds(10),
         };
-        return new AccountRuntimeServices(manager, Cipher, Sessions, Accounts, Observed, options, Sending, OptOuts, Metrics, TimeProvider.System, Loggers);
+        return new AccountRuntimeServices(manager, Cipher, Sessions, Accounts, Observed, options, Sending, Proxies, OptOuts, Metrics, TimeProvider.System, Loggers);
     }
 
     /// <summary>A started runtime for <paramref name="accountId"/> on <paramref name="worker"/>.</summary>

@@ -34,6 +34,7 @@ public sealed class When_login_commands_arrive_on_the_bus
         services.AddSingleton(Options.Create(worker.Options));
         services.AddSingleton(Options.Create(new ShardOptions()));
         services.AddSingleton(Options.Create(_bed.Sending));
+        services.AddSingleton(Options.Create(_bed.ProxyOptions));
         services.AddAccountRuntimes();
         services.AddMassTransitTestHarness(bus => bus.AddAuthenticationConsumers());
         _services = services.BuildServiceProvider();

@@ -37,11 +37,14 @@ internal sealed class SendingBed : IAsyncDisposable
 
     public AccountRegistry Registry { get; }
 
+    public IServiceProvider Services => _services;
+
     public SimulatorHarness Sim => Bed.Sim;
 
-    public static async Task<SendingBed> StartAsync()
+    public static async Task<SendingBed> StartAsync(Action<AccountTestBed>? configure = null)
     {
         var bed = await AccountTestBed.StartAsync();
+        configure?.Invoke(bed);
         var worker = bed.NewWorker();
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(bed.Logs));
@@ -51,6 +54,8 @@ internal sealed class SendingBed : IAsyncDisposable
         services.AddSingleton(Options.Create(worker.Options));
         services.AddSingleton(Options.Create(new ShardOptions()));
         services.AddSingleton(Options.Create(bed.Sending));
+        services.AddSingleton(Options.Create(bed.ProxyOptions));
+        services.AddSingleton(bed.Proxies);
         services.AddAccountRuntimes();
         services.AddMassTransitTestHarness(bus => bus.AddAuthenticationConsumers().AddAccountConsumers());
         var provider = services.BuildServiceProvider();
