@@ -28,4 +28,9 @@ internal static class EventIds
     public const int RestoreFailed = 3011;
     public const int CommandFailed = 3012;
     public const int GetMeFailed = 3013;
+
+    // 4000s: queries (request/response, read-only).
+    public const int QueryRejected = 4000;
+    public const int QueryTdlibFailed = 4001;
+    public const int QueryTimedOut = 4002;
 }
