@@ -267,6 +267,9 @@ public sealed class When_an_account_is_queried_on_its_shard
         finally
         {
             await _bed.Sim.SetReachableAsync(true);
+            // Leave the account answering again for the other tests of the fixture.
+            await Wait.UntilAsync(async () => (await Client<SearchContacts>().GetResponse<ContactList, CommandRejected>(
+                new SearchContacts(Guid.NewGuid(), _account, "cleo"))).Is(out Response<ContactList>? _), AccountTestBed.Deadline);
         }
     }
 
