@@ -33,11 +33,10 @@ internal static class EventIds
     public const int PeriodicCheckpoint = 3016;
     public const int PeriodicCheckpointFailed = 3017;
 
-    // 6000s: proxies.
-    public const int ProxyChanged = 6000;
-    public const int ProxyHealthChanged = 6001;
-    public const int NoHealthyProxy = 6002;
-    public const int ProxyFailoverFailed = 6003;
+    // 4000s: queries (request/response, read-only).
+    public const int QueryRejected = 4000;
+    public const int QueryTdlibFailed = 4001;
+    public const int QueryTimedOut = 4002;
 
     // 5000s: sending and incoming messages.
     public const int FloodWait = 5000;
@@ -45,4 +44,10 @@ internal static class EventIds
     public const int IncomingFailed = 5002;
     public const int SendOutcomeReplayed = 5003;
     public const int SendOutcomeUnknown = 5004;
+
+    // 6000s: proxies.
+    public const int ProxyChanged = 6000;
+    public const int ProxyHealthChanged = 6001;
+    public const int NoHealthyProxy = 6002;
+    public const int ProxyFailoverFailed = 6003;
 }

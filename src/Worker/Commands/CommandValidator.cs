@@ -43,7 +43,9 @@ public static partial class CommandValidator
         GetMe c => Common(c.CommandId, c.AccountId),
         GetChats c => Common(c.CommandId, c.AccountId) ?? Limit(c.Limit),
         SearchContacts c => Common(c.CommandId, c.AccountId) ?? Limit(c.Limit),
-        ListAccounts c => c.CommandId == Guid.Empty ? new Problem("CommandId", "COMMAND_ID_MISSING", "CommandId is required (the idempotency key).") : Limit(c.Limit),
+        ListAccounts c => c.CommandId == Guid.Empty ? new Problem("CommandId", "COMMAND_ID_MISSING", "CommandId is required (the idempotency key).")
+            : Limit(c.Limit) ?? (c.Status is { } status && !Enum.IsDefined(status)
+                ? new Problem("Status", "STATUS_UNKNOWN", "Status must be Online, Connecting, FloodWait, Limited, LoggedOut or Banned.") : null),
         _ => new Problem("@type", "COMMAND_UNKNOWN", $"{command.GetType().Name} is not a command this worker executes."),
     };
 

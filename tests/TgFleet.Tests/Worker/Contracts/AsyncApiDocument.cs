@@ -84,19 +84,29 @@ internal static class AsyncApiDocument
             y.AppendLine($"          - $ref: '#/components/messages/{command.Name}'");
         }
 
-        y.AppendLine("  tgfleet.queries:");
-        y.AppendLine("    description: The durable queue of fleet-wide queries (not tied to one account); any worker answers.");
+        y.AppendLine($"  {QueryAddressing.QueueName}:");
+        y.AppendLine("    description: >-");
+        y.AppendLine("      Fleet-wide queries (not tied to one account): a durable fanout exchange and the durable quorum queue of");
+        y.AppendLine("      the same name bound to it, declared by every worker's queries endpoint; any worker answers. Requesters send");
+        y.AppendLine("      to the exchange (a plain queue declaration would conflict with the quorum queue).");
         y.AppendLine("    bindings:");
         y.AppendLine("      amqp:");
         y.AppendLine("        is: queue");
+        y.AppendLine("        exchange:");
+        y.AppendLine($"          name: {QueryAddressing.QueueName}");
+        y.AppendLine("          type: fanout");
+        y.AppendLine("          durable: true");
+        y.AppendLine("          autoDelete: false");
         y.AppendLine("        queue:");
-        y.AppendLine("          name: tgfleet.queries");
+        y.AppendLine($"          name: {QueryAddressing.QueueName}");
         y.AppendLine("          durable: true");
         y.AppendLine("          exclusive: false");
         y.AppendLine("          autoDelete: false");
+        y.AppendLine("          x-queue-type: quorum");
         y.AppendLine("        bindingVersion: 0.2.0");
         y.AppendLine("    publish:");
         y.AppendLine("      operationId: sendQuery");
+        y.AppendLine($"      summary: Upstream services send fleet-wide queries to {QueryAddressing.Address} (QueryAddressing.Address) as requests.");
         y.AppendLine("      message:");
         y.AppendLine("        oneOf:");
         foreach (var query in Messages.Where(IsQueryWithoutAccount))
