@@ -58,6 +58,8 @@ public sealed class When_an_account_is_queried_on_its_shard
         services.AddSingleton(_bed.Cipher);
         services.AddSingleton(Options.Create(worker.Options));
         services.AddSingleton(Options.Create(new ShardOptions()));
+        services.AddSingleton(Options.Create(_bed.Sending));
+        services.AddSingleton(Options.Create(_bed.ProxyOptions));
         services.AddAccountRuntimes();
         services.AddMassTransitTestHarness(bus =>
         {
