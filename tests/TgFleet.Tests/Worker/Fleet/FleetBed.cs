@@ -21,7 +21,7 @@ internal sealed class FleetBed : IAsyncDisposable
 {
     public const int Shards = 8;
     public static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(6);
-    public static readonly TimeSpan RenewInterval = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan RenewInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan FenceMargin = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
