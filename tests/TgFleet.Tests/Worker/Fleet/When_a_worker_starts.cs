@@ -7,6 +7,7 @@ namespace TgFleet.Tests.Worker.Fleet;
 [TestFixture, Category("Fleet")]
 public sealed partial class When_a_worker_starts
 {
+    private const string QueriesQueue = "tgfleet.queries";
     private FleetBed _fleet = null!;
     private WorkerProcess _worker = null!;
     private IReadOnlyDictionary<int, string> _ownersWhenReady = null!;
@@ -41,9 +42,11 @@ public sealed partial class When_a_worker_starts
         var shards = all.Where(q => ShardQueue().IsMatch(q.Name)).ToList();
         Assert.That(shards.Select(q => q.Name), Is.EquivalentTo(Enumerable.Range(0, FleetBed.Shards).Select(s => $"tgfleet.shard.{s:000}")));
         Assert.That(shards.Select(q => (q.Type, q.Durable)), Is.All.EqualTo(("quorum", true)));
-        // Anything else is the test's own event queue or a bus's temporary (auto-delete) endpoint:
-        // no queue per consumer, which would let a command bypass its shard's lease.
-        var others = all.Select(q => q.Name).Where(n => !ShardQueue().IsMatch(n) && n != FleetBed.EventQueue && !n.Contains("_bus_", StringComparison.Ordinal));
+        // Anything else is the test's own event queue, a bus's temporary (auto-delete) endpoint, or
+        // the fleet-wide query endpoint (ListAccounts, not per account): no queue per consumer,
+        // which would let a command bypass its shard's lease.
+        var others = all.Select(q => q.Name).Where(n => !ShardQueue().IsMatch(n) && n != FleetBed.EventQueue && n != QueriesQueue
+            && !n.Contains("_bus_", StringComparison.Ordinal));
         Assert.That(others, Is.Empty);
     }
 
