@@ -6,6 +6,7 @@ using Dapper;
 using MassTransit;
 using Npgsql;
 using TgFleet.Contracts.Accounts;
+using TgFleet.Contracts.Messaging;
 using TgFleet.Contracts.Addressing;
 using TgFleet.Testing;
 using TgFleet.Tests.Simulator;
@@ -71,6 +72,8 @@ internal sealed class FleetBed : IAsyncDisposable
                 e.Handler<AuthenticationStateChanged>(c => events.Add(c.Message));
                 e.Handler<AccountStatusChanged>(c => events.Add(c.Message));
                 e.Handler<CommandRejected>(c => events.Add(c.Message));
+                e.Handler<MessageSent>(c => events.Add(c.Message));
+                e.Handler<MessageFailed>(c => events.Add(c.Message));
             });
         });
         await bus.StartAsync(TimeSpan.FromSeconds(30));

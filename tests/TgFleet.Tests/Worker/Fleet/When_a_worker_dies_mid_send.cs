@@ -1,0 +1,62 @@
+using Dapper;
+using NUnit.Framework;
+using TgFleet.Contracts.Messaging;
+using TgFleet.Simulator;
+using TgFleet.Testing;
+
+namespace TgFleet.Tests.Worker.Fleet;
+
+[TestFixture, Category("Fleet")]
+public sealed class When_a_worker_dies_mid_send
+{
+    private FleetBed _fleet = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _fleet = await FleetBed.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _fleet.DisposeAsync();
+
+    [Test]
+    public async Task The_redelivered_command_is_reported_unknown_and_nothing_is_sent_twice()
+    {
+        var workers = await _fleet.StartWorkersAsync("w1");
+        var account = await _fleet.LogInAsync(0);
+        var to = await _fleet.Sim.SeedUserAsync(new UserSeed(Simulator.SimulatorHarness.NewPhone(), "Rita", Username: "r" + Guid.NewGuid().ToString("N")[..12]));
+        // Telegram is slow for this account: the send is still in flight when the worker dies.
+        await _fleet.Sim.SetFaultsAsync(account.Phone, new AccountFaults(LatencyMs: 3000));
+        var command = new SendMessage(Guid.NewGuid(), account.Id, Recipient.Username(to.Username!), "exactly once");
+
+        await _fleet.SendAsync(command);
+        await Wait.UntilAsync(async () => await JournalStateAsync(command.CommandId) == "sending", FleetBed.Deadline);
+        await workers[0].KillAsync();
+        await _fleet.Sim.SetFaultsAsync(account.Phone, new AccountFaults(LatencyMs: 0));
+        await _fleet.StartWorkersAsync("w2");
+        await Wait.UntilAsync(() => Outcomes(command.CommandId).Any(), FleetBed.Deadline, _fleet.Describe);
+        var after = new SendMessage(Guid.NewGuid(), account.Id, Recipient.Username(to.Username!), "after the failover");
+        await _fleet.SendAsync(after);
+        await Wait.UntilAsync(() => Outcomes(after.CommandId).Any(), FleetBed.Deadline, _fleet.Describe);
+        await Task.Delay(TimeSpan.FromSeconds(4)); // anything the dead worker's send could still deliver has arrived
+
+        var outcome = Outcomes(command.CommandId).Single();
+        Assert.That(outcome, Is.TypeOf<MessageFailed>());
+        Assert.That(((MessageFailed)outcome).Reason, Is.EqualTo("OUTCOME_UNKNOWN"));
+        Assert.That(await JournalStateAsync(command.CommandId), Is.EqualTo("unknown"));
+        Assert.That(Outcomes(after.CommandId).Single(), Is.TypeOf<MessageSent>(), "the account works on its new worker");
+        var received = await _fleet.Sim.ReceivedAsync("@" + to.Username);
+        Assert.That(received.Count(m => m.Text == "exactly once"), Is.LessThanOrEqualTo(1), "never twice");
+        Assert.That(received.Count(m => m.Text == "after the failover"), Is.EqualTo(1));
+        var witness = await _fleet.Sim.SummaryAsync();
+        Assert.That((witness.Duplicates, witness.AuthKeyDuplicatedCount), Is.EqualTo((0L, 0)));
+    }
+
+    private IEnumerable<object> Outcomes(Guid commandId) =>
+        _fleet.Events.Since<MessageSent>(0).Where(e => e.Message.CommandId == commandId).Select(e => (object)e.Message)
+            .Concat(_fleet.Events.Since<MessageFailed>(0).Where(e => e.Message.CommandId == commandId).Select(e => (object)e.Message));
+
+    private async Task<string?> JournalStateAsync(Guid commandId)
+    {
+        await using var conn = await _fleet.Db.OpenConnectionAsync();
+        return await conn.QuerySingleOrDefaultAsync<string>("SELECT state FROM command_journal WHERE command_id = @Id", new { Id = commandId });
+    }
+}
