@@ -53,8 +53,10 @@ internal sealed class Scenario(IReadOnlyList<ChildProcess> children, Uri amqp, U
         try
         {
             await bus.StartAsync(stop);
-            ChildProcess.Say(Source, "waiting for every worker to be ready and every shard to have an owner…");
-            await UntilAsync(async () => await AllReadyAsync(workers, stop) && (await shards.OwnersAsync(stop)).Count == ShardAddressing.DefaultShardCount, stop);
+            // Logins wait for the fair share: a shard that moves while its account waits for a code
+            // loses that login (the account must send Authenticate again).
+            ChildProcess.Say(Source, "waiting for every worker to be ready and to hold its fair share of the shards…");
+            await UntilAsync(async () => await AllReadyAsync(workers, stop) && FairShare(await shards.OwnersAsync(stop), workers.Count), stop);
             watching = shards.WatchAsync(watchStop.Token);
 
             var accounts = await SeedAsync(http, stop);
@@ -224,4 +226,10 @@ internal sealed class Scenario(IReadOnlyList<ChildProcess> children, Uri amqp, U
         public const string AlicePhone = "+447700900201";
         public const string BobPhone = "+447700900202";
     }
+
+    /// <summary>Every shard has an owner and every worker holds at least its fair share.</summary>
+    private static bool FairShare(Dictionary<int, string> owners, int workers) =>
+        owners.Count == ShardAddressing.DefaultShardCount
+        && owners.Values.Distinct().Count() == workers
+        && owners.Values.GroupBy(o => o).All(g => g.Count() >= ShardAddressing.DefaultShardCount / workers);
 }

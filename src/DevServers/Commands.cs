@@ -87,8 +87,34 @@ internal static class Commands
     }
 
     /// <summary>Starts a long-running server whose output goes to <paramref name="logFile"/>.</summary>
+    /// <remarks>
+    /// The server gets a session of its own (setsid, which execs in place: the pid is the
+    /// server's), so a Ctrl+C in the terminal reaches only its owner, which stops the fleet's
+    /// processes before their database and broker.
+    /// </remarks>
     public static Process StartServer(ProcessStartInfo psi, string logFile)
     {
+        ArgumentNullException.ThrowIfNull(psi);
+        var own = new ProcessStartInfo("setsid")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = psi.RedirectStandardInput,
+            RedirectStandardOutput = psi.RedirectStandardOutput,
+            RedirectStandardError = psi.RedirectStandardError,
+            WorkingDirectory = psi.WorkingDirectory,
+        };
+        own.ArgumentList.Add(psi.FileName);
+        foreach (var arg in psi.ArgumentList)
+        {
+            own.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in psi.Environment)
+        {
+            own.Environment[name] = value;
+        }
+
+        psi = own;
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var log = new StreamWriter(logFile, append: true) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => Write(log, e.Data);

@@ -9,7 +9,7 @@ namespace TgFleet.Worker.Accounts;
 /// <see cref="CommandRejected"/>), the idempotency journal (a redelivery of a handled command
 /// does nothing beyond a log line), then the account's runtime in the <see cref="AccountRegistry"/>.
 /// </summary>
-public sealed partial class AccountCommands(AccountRegistry registry, CommandJournal journal, WorkerMetrics metrics, TimeProvider time, ILogger<AccountCommands> logger)
+public sealed partial class AccountCommands(AccountRegistry registry, AccountStore accounts, CommandJournal journal, WorkerMetrics metrics, TimeProvider time, ILogger<AccountCommands> logger)
 {
     /// <summary>Runs <paramref name="work"/> on the account's runtime once per command id.</summary>
     /// <param name="context">The delivery.</param>
@@ -69,6 +69,16 @@ public sealed partial class AccountCommands(AccountRegistry registry, CommandJou
                 }
 
                 runtime = await registry.GetOrStartAsync(accountId, ct);
+            }
+
+            if (runtime is null && await accounts.StatusAsync(accountId, ct) is "awaiting_code" or "awaiting_password")
+            {
+                // A login's progress lives in its TDLib client; the account's shard moved (or its
+                // worker stopped) while it waited for this step.
+                await RejectAsync(context, commandId, accountId, command, "AccountId", "LOGIN_INTERRUPTED",
+                    "The account's login was interrupted (its shard moved to another worker); send Authenticate again.");
+                await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
+                return "rejected";
             }
 
             if (runtime is null)

@@ -123,4 +123,25 @@ public sealed class When_login_commands_arrive_on_the_bus
         Assert.That(rejected.Reason, Is.EqualTo("ACCOUNT_UNKNOWN"));
         Assert.That(_bed.Logs.All, Does.Not.Contain("12345"));
     }
+
+    [Test]
+    public async Task A_code_for_a_login_its_shard_move_interrupted_says_so()
+    {
+        var phone = SimulatorHarness.NewPhone();
+        await _bed.Sim.SeedAccountAsync(phone);
+        var account = AccountTestBed.NewAccountId();
+        await _harness.Bus.Publish(new Authenticate(Guid.NewGuid(), account, phone));
+        await Wait.UntilAsync(() => Published(account).Any(m => m.State == AuthenticationState.AwaitingCode), AccountTestBed.Deadline);
+        var lease = new ShardLease(_registry.ShardOf(account), AccountTestBed.LeaseEpoch);
+        await _registry.StopShardAsync(lease, graceful: true, CancellationToken.None);
+        await _registry.StartShardAsync(lease, CancellationToken.None);
+        var code = new SubmitAuthenticationCode(Guid.NewGuid(), account, await _bed.Sim.CodeAsync(phone));
+
+        await _harness.Bus.Publish(code);
+        await Wait.UntilAsync(() => _harness.Published.Select<CommandRejected>(m => m.Context.Message.CommandId == code.CommandId).Any(), AccountTestBed.Deadline);
+
+        var rejected = _harness.Published.Select<CommandRejected>(m => m.Context.Message.CommandId == code.CommandId).Single().Context.Message;
+        Assert.That(rejected.Reason, Is.EqualTo("LOGIN_INTERRUPTED"));
+        Assert.That(rejected.Detail, Does.Contain("Authenticate again"));
+    }
 }
