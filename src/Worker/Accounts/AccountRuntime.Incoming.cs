@@ -8,6 +8,9 @@ namespace TgFleet.Worker.Accounts;
 /// <summary>Incoming messages (published, opt-outs recorded) and the connection's state.</summary>
 public sealed partial class AccountRuntime
 {
+    private static readonly TimeSpan ConnectingGrace = TimeSpan.FromSeconds(3);
+    private bool _connectionReady;
+
     private async Task OnIncomingAsync(Td.Message message)
     {
         var sender = message.SenderId is Td.MessageSenderUser user ? user.UserId : 0;
@@ -31,19 +34,36 @@ public sealed partial class AccountRuntime
 
     private async Task OnConnectionStateAsync(Td.ConnectionState state)
     {
+        var ready = state is Td.ConnectionStateReady;
+        Volatile.Write(ref _connectionReady, ready);
         if (State != Contracts.Accounts.AuthenticationState.Ready || _stopping)
         {
             return;
         }
 
-        switch (state)
+        if (ready)
         {
-            case Td.ConnectionStateReady when _status == AccountStatus.Connecting:
-                await SetStatusAsync(AccountStatus.Online);
-                break;
-            case Td.ConnectionStateConnecting or Td.ConnectionStateConnectingToProxy or Td.ConnectionStateWaitingForNetwork when _status == AccountStatus.Online:
-                await SetStatusAsync(AccountStatus.Connecting, state is Td.ConnectionStateConnectingToProxy ? "PROXY_UNREACHABLE" : "NETWORK");
-                break;
+            if (_status == AccountStatus.Connecting)
+            {
+                await ReadyStatusAsync();
+            }
+
+            return;
+        }
+
+        if (state is Td.ConnectionStateConnecting or Td.ConnectionStateConnectingToProxy or Td.ConnectionStateWaitingForNetwork)
+        {
+            // TDLib passes through Connecting/Updating briefly after every start and resume: only a
+            // connection still down after a grace period is reported.
+            var reason = state is Td.ConnectionStateConnectingToProxy ? "PROXY_UNREACHABLE" : "NETWORK";
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(ConnectingGrace, _services.Time);
+                if (!Volatile.Read(ref _connectionReady) && !_stopping && _status is AccountStatus.Online)
+                {
+                    await SetStatusAsync(AccountStatus.Connecting, reason);
+                }
+            });
         }
     }
 }

@@ -94,4 +94,26 @@ public sealed class When_Telegram_limits_an_account
         await Task.Delay(500);
         Assert.That(_bed.Published<AccountStatusChanged>(s => s.AccountId == account).Last().Status, Is.EqualTo(AccountStatus.Banned), "the log-out that follows a ban does not hide it");
     }
+
+    [Test]
+    public async Task A_lost_connection_is_reported_as_connecting_and_then_online_again()
+    {
+        var (account, _) = await _bed.LogInAsync();
+        var since = _bed.Published<AccountStatusChanged>(s => s.AccountId == account).Count();
+
+        await _bed.Sim.SetReachableAsync(false);
+        try
+        {
+            await TgFleet.Testing.Wait.UntilAsync(() => _bed.Published<AccountStatusChanged>(s => s.AccountId == account).Skip(since).Any(s => s.Status == AccountStatus.Connecting),
+                TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            await _bed.Sim.SetReachableAsync(true);
+        }
+
+        await TgFleet.Testing.Wait.UntilAsync(() => _bed.Published<AccountStatusChanged>(s => s.AccountId == account).Last().Status == AccountStatus.Online, TimeSpan.FromSeconds(20));
+        var changes = _bed.Published<AccountStatusChanged>(s => s.AccountId == account).Skip(since).ToList();
+        Assert.That(changes.Select(s => (s.Status, s.Reason)), Is.EqualTo(new[] { (AccountStatus.Connecting, (string?)"NETWORK"), (AccountStatus.Online, (string?)null) }));
+    }
 }
