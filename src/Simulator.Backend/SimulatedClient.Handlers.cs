@@ -217,6 +217,9 @@ internal sealed partial class SimulatedClient
             case "viewMessages":
                 ViewMessages(request, extra);
                 return;
+            case "setDatabaseEncryptionKey":
+                SetDatabaseEncryptionKey(request, extra);
+                return;
             default:
                 // A real TDLib function the simulator does not play: an error, never silence.
                 Fail(extra, 400, "Unsupported by the Telegram simulator: " + type);
@@ -437,5 +440,19 @@ internal sealed partial class SimulatedClient
             SimulatorTdJsonBackend.UnlockDirectory(_lockKey, _id);
             _lockKey = null;
         }
+    }
+
+    /// <summary>As TDLib: td.binlog is re-encrypted under the new key, which the next start must give.</summary>
+    private void SetDatabaseEncryptionKey(JsonElement request, string? extra)
+    {
+        var key = request.TryGetProperty("new_encryption_key", out var k) && k.GetString() is { Length: > 0 } base64 ? Convert.FromBase64String(base64) : [];
+        lock (_sync)
+        {
+            var (session, _) = SessionFile.Read(_directory!, _databaseKey);
+            SessionFile.Write(_directory!, key, session);
+            _databaseKey = key;
+        }
+
+        Ok(extra);
     }
 }

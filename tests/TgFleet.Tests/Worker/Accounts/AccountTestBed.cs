@@ -43,7 +43,7 @@ internal sealed class AccountTestBed : IAsyncDisposable
         Cipher = new SessionCipher(Options.Create(new SessionOptions
         {
             ActiveKeyId = "k1",
-            Keys = new() { ["k1"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) },
+            Keys = new() { ["k1"] = KeyOne },
         }));
         Sessions = new SessionStore(Db);
         Accounts = new AccountStore(Db);
@@ -52,6 +52,9 @@ internal sealed class AccountTestBed : IAsyncDisposable
     }
 
     public SimulatorHarness Sim { get; }
+
+    /// <summary>The session master key "k1" of this bed (base64).</summary>
+    public string KeyOne { get; } = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
     public TestDatabase Database { get; }
 
