@@ -20,6 +20,9 @@ internal sealed class FleetChild : IAsyncDisposable
         BaseUri = baseUri;
     }
 
+    /// <summary>An argument replaced by the child's own <c>http://127.0.0.1:PORT</c>.</summary>
+    public const string UrlsArgument = "{urls}";
+
     public string Name { get; }
 
     public int Pid => _process.Id;
@@ -30,7 +33,10 @@ internal sealed class FleetChild : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts <c>dotnet <paramref name="dll"/></c> on a free loopback port with <paramref name="environment"/>.</summary>
+    /// <summary>
+    /// Starts <c>dotnet <paramref name="dll"/></c> on a free loopback port with <paramref name="environment"/>
+    /// (the port as the <c>Urls</c> setting and, for the simulator, which reads only its command line, as <c>--urls</c>).
+    /// </summary>
     public static FleetChild Start(string name, string dll, IReadOnlyDictionary<string, string> environment, Sandbox sandbox, params string[] args)
     {
         if (!File.Exists(dll))
@@ -51,7 +57,7 @@ internal sealed class FleetChild : IAsyncDisposable
         psi.ArgumentList.Add(dll);
         foreach (var arg in args)
         {
-            psi.ArgumentList.Add(arg);
+            psi.ArgumentList.Add(arg == UrlsArgument ? $"http://127.0.0.1:{port}" : arg);
         }
 
         psi.Environment["Urls"] = $"http://127.0.0.1:{port}";

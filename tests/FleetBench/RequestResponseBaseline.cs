@@ -51,14 +51,16 @@ internal static class RequestResponseBaseline
         return 0;
     }
 
-    /// <summary>Round trips/s of <paramref name="count"/> requests, <paramref name="window"/> in flight, after a warm-up.</summary>
-    public static async Task<double> MeasureAsync(IBus bus, int window, int count, CancellationToken cancellationToken)
+    /// <summary>Round trips/s of <paramref name="count"/> requests, <paramref name="window"/> in flight, after a warm-up; and where the CPU went.</summary>
+    public static async Task<(double RoundTripsPerSecond, string Cpu)> MeasureAsync(IBus bus, int window, int count, Dictionary<int, string> roles, CancellationToken cancellationToken)
     {
         var client = bus.CreateRequestClient<BenchPing>(new Uri("queue:" + Queue), RequestTimeout.After(s: 60));
         await RunAsync(client, window, Math.Max(window * 5, count / 10), cancellationToken);
+        var cpu = CpuMeter.Start(roles);
         var clock = Stopwatch.StartNew();
         await RunAsync(client, window, count, cancellationToken);
-        return count / clock.Elapsed.TotalSeconds;
+        var rate = count / clock.Elapsed.TotalSeconds;
+        return (rate, cpu.Stop(count));
     }
 
     private static async Task RunAsync(IRequestClient<BenchPing> client, int window, int count, CancellationToken cancellationToken)

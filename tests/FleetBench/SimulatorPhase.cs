@@ -31,7 +31,8 @@ internal static class SimulatorPhase
         await servers.CreateFleetAsync(Fleet, cancellationToken);
         await servers.RabbitMq.CreateVirtualHostAsync(Baseline, cancellationToken);
 
-        await using var simulator = FleetChild.Start("simulator", Proc.Dll("src/Simulator", "TgFleet.Simulator"), new Dictionary<string, string>(), servers.Sandbox);
+        await using var simulator = FleetChild.Start("simulator", Proc.Dll("src/Simulator", "TgFleet.Simulator"), new Dictionary<string, string>(), servers.Sandbox,
+            "--urls", FleetChild.UrlsArgument);
         await simulator.WaitUntilAsync("health", TimeSpan.FromMinutes(1), cancellationToken);
         using var http = new HttpClient { BaseAddress = simulator.BaseUri };
         var backend = new Uri($"ws://{simulator.BaseUri.Authority}/backend");
@@ -46,6 +47,7 @@ internal static class SimulatorPhase
 
         // Logins through the worker's consumers, LoginWindow at a time.
         var ids = seeded.Select((_, i) => $"acct-{i:000000}").ToArray();
+        var loginCpu = CpuMeter.Start(new Dictionary<int, string> { [worker.Pid] = "worker", [simulator.Pid] = "simulator" });
         var clock = Stopwatch.StartNew();
         var done = 0;
         using (new Timer(_ => Console.WriteLine($"  … {Volatile.Read(ref done)} of {ids.Length} logged in"), null, 10_000, 10_000))
@@ -60,32 +62,40 @@ internal static class SimulatorPhase
 
         var loginSeconds = clock.Elapsed.TotalSeconds;
         Console.WriteLine($"logins: {ids.Length} accounts logged in through Authenticate/SubmitAuthenticationCode in {loginSeconds:0.0} s ({ids.Length / loginSeconds:0} logins/s, {options.LoginWindow} at a time)");
+        Console.WriteLine($"logins cpu: {loginCpu.Stop(ids.Length).Replace("/msg", "/login", StringComparison.Ordinal)}");
         await Task.Delay(Settle, cancellationToken);
         var idle = worker.RssMb();
         var alive = await worker.MetricAsync("tgfleet_clients_alive", cancellationToken);
         var idleMbPerAccount = (idle - before) / ids.Length;
         Console.WriteLine($"idle: worker (Telegram:Backend=Simulator) RSS {FleetServers.Mb(before)} MB before the logins, {FleetServers.Mb(idle)} MB with {alive} authorized idle accounts: {idleMbPerAccount * 1024:0.0} KB/account marginal ({idle * 1024 / ids.Length:0.0} KB/account counting the whole process); simulator RSS {FleetServers.Mb(simulator.RssMb())} MB");
 
-        // R1's denominator: bare request/response, same broker, same number in flight.
-        await using var responder = FleetChild.Start("responder", typeof(SimulatorPhase).Assembly.Location, new Dictionary<string, string>(), servers.Sandbox,
-            RequestResponseBaseline.ResponderCommand, servers.RabbitMq.AmqpUri(Baseline).ToString(), options.Senders.ToString(CultureInfo.InvariantCulture));
-        await WaitForLineAsync(responder, "ready", cancellationToken);
+        // R1's denominator: bare request/response, same broker, same number in flight; the
+        // responder stops before the fleet's sends are measured.
         double roundTrips;
-        await using (var requester = await BenchBus.StartAsync(servers.RabbitMq.AmqpUri(Baseline), cancellationToken))
+        string baselineCpu;
+        await using (var responder = FleetChild.Start("responder", typeof(SimulatorPhase).Assembly.Location, new Dictionary<string, string>(), servers.Sandbox,
+            RequestResponseBaseline.ResponderCommand, servers.RabbitMq.AmqpUri(Baseline).ToString(), options.Senders.ToString(CultureInfo.InvariantCulture)))
         {
-            roundTrips = await RequestResponseBaseline.MeasureAsync(requester.Bus, options.Senders, options.Messages, cancellationToken);
+            await WaitForLineAsync(responder, "ready", cancellationToken);
+            await using var requester = await BenchBus.StartAsync(servers.RabbitMq.AmqpUri(Baseline), cancellationToken);
+            (roundTrips, baselineCpu) = await RequestResponseBaseline.MeasureAsync(requester.Bus, options.Senders, options.Messages,
+                new Dictionary<int, string> { [responder.Pid] = "responder", [worker.Pid] = "worker", [simulator.Pid] = "simulator" }, cancellationToken);
         }
 
         Console.WriteLine($"baseline: bare MassTransit request/response {roundTrips:0} round trips/s ({options.Messages} requests, {options.Senders} in flight, responder in a child process, classic queue)");
+        Console.WriteLine($"baseline cpu: {baselineCpu}");
 
         // R1's numerator: SendMessage from S distinct accounts, each waiting for its MessageSent before the next.
         var recipients = users.Select(u => Recipient.Username(u.Username!)).ToArray();
         var warm = await SendAsync(bus, ids, recipients, options.Senders, options.Senders * 2, cancellationToken);
+        var cpu = CpuMeter.Start(new Dictionary<int, string> { [worker.Pid] = "worker", [simulator.Pid] = "simulator" });
         clock.Restart();
         var measured = await SendAsync(bus, ids, recipients, options.Senders, options.Messages, cancellationToken);
         var sendSeconds = clock.Elapsed.TotalSeconds;
+        var sendCpu = cpu.Stop(options.Messages);
         var sends = measured.Sent / sendSeconds;
         Console.WriteLine($"sends: {measured.Sent} MessageSent, {measured.Failed} MessageFailed {measured.Reasons} of {options.Messages} SendMessage from {options.Senders} accounts ({options.Senders} in flight) in {sendSeconds:0.0} s: {sends:0} completions/s (warm-up: {warm.Sent} sent, {warm.Failed} failed)");
+        Console.WriteLine($"sends cpu: {sendCpu}");
         var delivered = (await http.GetFromJsonAsync<Stats>(new Uri("health", UriKind.Relative), cancellationToken))!.Delivered;
         Console.WriteLine($"witness: the simulator delivered {delivered} messages in all (warm-up and measured)");
         return new Result(sends, roundTrips, ids.Length, idleMbPerAccount);
