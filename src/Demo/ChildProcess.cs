@@ -83,13 +83,16 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// SIGTERM: the host's graceful shutdown (a worker drains, checkpoints and releases its shards);
+    /// killed when it takes longer than <paramref name="grace"/>. Returns the exit code.
+    /// </summary>
+    public async Task<int> StopAsync(TimeSpan grace)
     {
         if (!_process.HasExited)
         {
-            // SIGTERM: the host's graceful shutdown (drain, checkpoint, release).
             Signals.Send(_process.Id, Signals.Terminate);
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            using var cts = new CancellationTokenSource(grace);
             try
             {
                 await _process.WaitForExitAsync(cts.Token);
@@ -101,6 +104,12 @@ internal sealed class ChildProcess : IAsyncDisposable
             }
         }
 
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(15));
         _process.Dispose();
     }
 

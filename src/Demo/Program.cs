@@ -40,6 +40,7 @@ var children = new List<ChildProcess>();
 ThrowawayPostgres? postgres = null;
 ThrowawayRabbitMq? rabbitMq = null;
 var exitCode = 0;
+Task? scenario = null;
 try
 {
     ChildProcess.Say("demo", $"data in {sandbox.Path} (removed on exit)");
@@ -59,7 +60,22 @@ try
     {
         ["Database__ConnectionString"] = postgres.ConnectionString("tgfleet"),
         ["RabbitMq__Uri"] = rabbitMq.AmqpUri("tgfleet").ToString(),
+        // The workers' accounts run on the simulator (its address is added once it has a port),
+        // their sessions are encrypted with a key made for this run, and leases are short so that
+        // shards move within seconds.
+        ["Telegram__Backend"] = "Simulator",
+        ["Telegram__ApiId"] = "94575",
+        ["Telegram__ApiHash"] = "a3406de8d171bb422bb6ddf3bbd800e2",
+        ["Sessions__ActiveKeyId"] = "demo",
+        ["Sessions__Keys__demo"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        ["Shards__LeaseTtl"] = "00:00:10",
+        ["Shards__RenewInterval"] = "00:00:03",
+        ["Shards__FenceMargin"] = "00:00:03",
+        // The demo's "shards" lines say what moves; readiness is shown by the status line.
+        ["Logging__LogLevel__TgFleet.Worker.Sharding"] = "Warning",
+        ["Logging__LogLevel__Microsoft.Extensions.Diagnostics.HealthChecks"] = "Critical",
     };
+    Uri? simulatorUri = null;
 
     foreach (var (name, project) in options.Processes())
     {
@@ -77,10 +93,23 @@ try
             var urls = $"http://127.0.0.1:{port}";
             children.Add(ChildProcess.Start(name, dll, port, environment, sandbox, ["--urls", urls], readyPath: "health"));
             ChildProcess.Say("demo", $"Telegram simulator: control API {urls}/control, witness {urls}/witness/summary (docs/simulator.md)");
+            simulatorUri = new Uri(urls + "/");
+            environment["Telegram__SimulatorUri"] = $"ws://127.0.0.1:{port}/backend";
             continue;
         }
 
-        children.Add(ChildProcess.Start(name, dll, port, environment, sandbox));
+        // A worker's id is its name here, so that shard_leases and the demo's lines agree.
+        var own = new Dictionary<string, string>(environment)
+        {
+            ["Shards__WorkerId"] = name,
+            ["Telegram__DataDirectory"] = Path.Combine(sandbox.Path, name),
+        };
+        children.Add(ChildProcess.Start(name, dll, port, own, sandbox));
+    }
+
+    if (simulatorUri is not null)
+    {
+        scenario = new Scenario(children, rabbitMq.AmqpUri("tgfleet"), simulatorUri, postgres.ConnectionString("tgfleet")).RunAsync(stop.Token);
     }
 
     await Status.ShowUntilStoppedAsync(children, stop.Token);
@@ -96,6 +125,11 @@ catch (Exception e) when (e is InvalidOperationException or TimeoutException or 
 }
 finally
 {
+    if (scenario is not null)
+    {
+        await scenario;
+    }
+
     foreach (var child in Enumerable.Reverse(children))
     {
         await child.DisposeAsync();

@@ -20,8 +20,13 @@ public sealed class RabbitMqOptions
 /// <summary>Registers MassTransit on RabbitMQ; the bus's own health check joins readiness.</summary>
 public static class FleetBus
 {
-    /// <summary>Adds the bus from section <c>RabbitMq</c>, validated at start; <paramref name="configure"/> adds consumers.</summary>
-    public static TBuilder AddFleetBus<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configure = null)
+    /// <summary>
+    /// Adds the bus from section <c>RabbitMq</c>, validated at start; <paramref name="configure"/> adds
+    /// consumers, <paramref name="configureRabbitMq"/> adds endpoints of its own before
+    /// <c>ConfigureEndpoints</c>.
+    /// </summary>
+    public static TBuilder AddFleetBus<TBuilder>(this TBuilder builder, Action<IBusRegistrationConfigurator>? configure = null,
+        Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? configureRabbitMq = null)
         where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddOptions<RabbitMqOptions>()
@@ -35,6 +40,7 @@ public static class FleetBus
             bus.UsingRabbitMq((context, cfg) =>
             {
                 cfg.Host(context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Uri);
+                configureRabbitMq?.Invoke(context, cfg);
                 cfg.ConfigureEndpoints(context);
             });
         });

@@ -12,6 +12,7 @@ internal static class EventIds
     public const int ShardStartFailed = 1005;
     public const int Rebalancing = 1006;
     public const int Draining = 1007;
+    public const int TopologyDeclared = 1008;
 
     // 3000s: accounts and logins.
     public const int AuthenticationChanged = 3000;

@@ -1,9 +1,8 @@
 using TgFleet.Hosting;
+using TgFleet.Worker;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddFleetDefaults("tgfleet-worker");
-builder.AddFleetDatabase();
-builder.AddFleetBus();
+builder.AddWorker();
 var app = builder.Build();
 app.MapFleetEndpoints();
 await app.RunAsync();

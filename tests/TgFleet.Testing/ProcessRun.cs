@@ -26,6 +26,9 @@ public sealed class ProcessRun : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether it has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Its exit code (after it exited).</summary>
     public int ExitCode => _process.ExitCode;
 

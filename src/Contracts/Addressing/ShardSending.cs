@@ -31,6 +31,16 @@ public static class ShardSending
     public static Uri ShardAddress(string accountId, int shardCount = ShardAddressing.DefaultShardCount) =>
         new("exchange:" + ShardAddressing.QueueNameOf(accountId, shardCount));
 
+    /// <summary>
+    /// Every message type that goes to its account's shard queue (commands and per-account
+    /// queries): the one list workers consume and documents describe.
+    /// </summary>
+    public static IReadOnlyList<Type> PerAccountTypes { get; } =
+    [
+        typeof(Authenticate), typeof(SubmitAuthenticationCode), typeof(SubmitAuthenticationPassword), typeof(LogOut), typeof(RemoveAccount),
+        typeof(SetAccountProxy), typeof(ClearAccountProxy), typeof(SendMessage), typeof(GetAccount), typeof(GetMe), typeof(GetChats), typeof(SearchContacts),
+    ];
+
     /// <summary>The account a command addresses; throws for a message that is not a per-account command.</summary>
     public static string AccountIdOf(object command) => command switch
     {

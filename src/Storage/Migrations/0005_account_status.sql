@@ -1,5 +1,7 @@
 -- What the fleet knows of an account beyond its login: its Telegram user id, why its status is
--- what it is, and until when Telegram asked it to pause (FLOOD_WAIT). accounts.status is one of
+-- what it is, until when Telegram asked it to pause (FLOOD_WAIT) and until when it only messages
+-- contacts (PEER_FLOOD). The limits outlive a worker: a shard's next owner honours them.
+-- accounts.status is one of
 --   new, awaiting_code, awaiting_password, failed           (login not finished)
 --   online, connecting, flood_wait, limited                   (logged in)
 --   logged_out, banned                                        (a new login is needed)
@@ -7,7 +9,8 @@
 ALTER TABLE accounts
     ADD COLUMN telegram_user_id bigint,
     ADD COLUMN status_reason    text,
-    ADD COLUMN flood_wait_until timestamptz;
+    ADD COLUMN flood_wait_until timestamptz,
+    ADD COLUMN limited_until    timestamptz;
 
 UPDATE accounts SET status = 'online' WHERE status = 'ready';
 

@@ -62,9 +62,10 @@ public sealed partial class AccountRuntime
             await Task.Delay(left, _services.Time, cancellationToken);
         }
 
-        if (_status is AccountStatus.FloodWait || (_status is AccountStatus.Limited && _limitedEnd <= _services.Time.GetUtcNow()))
+        if (_status is AccountStatus.FloodWait or AccountStatus.Limited)
         {
-            await SetStatusAsync(AccountStatus.Online, commandId: command.CommandId);
+            // A limit that has ended: back to Online (or to the limit still running).
+            await ReadyStatusAsync();
         }
 
         Target target;
@@ -77,7 +78,7 @@ public sealed partial class AccountRuntime
                 return Fail(command, "RECIPIENT_OPTED_OUT", permanent: true, detail: "The recipient asked not to be messaged (STOP); no account of the fleet messages them again.");
             }
 
-            if (_status is AccountStatus.Limited && target.UserId != 0
+            if (_limitedEnd > _services.Time.GetUtcNow() && target.UserId != 0
                 && !(await LookupAsync(ct => client.SendAsync(new Td.GetUser { UserId = target.UserId }, _services.Options.LoginStepTimeout, ct), cancellationToken)).IsContact)
             {
                 return Fail(command, "PEER_FLOOD", permanent: false, retryAfter: _limitedEnd,

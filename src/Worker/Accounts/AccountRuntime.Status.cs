@@ -8,6 +8,7 @@ public sealed partial class AccountRuntime
     private readonly SemaphoreSlim _statusGate = new(1, 1);
     private AccountStatus? _status;
     private DateTimeOffset? _floodWaitUntil;
+    private string? _statusReason;
 
     /// <summary>The last operational status reported (null before the account was first online).</summary>
     public AccountStatus? Status => _status;
@@ -24,14 +25,18 @@ public sealed partial class AccountRuntime
         await _statusGate.WaitAsync(CancellationToken.None);
         try
         {
-            if (_status == status && _floodWaitUntil == until && (reason is null || status == AccountStatus.Online))
+            if (_status == status && _floodWaitUntil == until && _statusReason == reason)
             {
                 return;
             }
 
             _status = status;
             _floodWaitUntil = until;
-            await SafelyAsync(() => _services.Accounts.SetStatusAsync(AccountId, StatusName(status), reason, until, UserId, CancellationToken.None));
+            _statusReason = reason;
+            var now = _services.Time.GetUtcNow();
+            DateTimeOffset? limited = _limitedEnd > now ? _limitedEnd : null;
+            DateTimeOffset? flood = _floodWaitEnd > now ? _floodWaitEnd : null;
+            await SafelyAsync(() => _services.Accounts.SetStatusAsync(AccountId, StatusName(status), reason, until ?? flood, UserId, CancellationToken.None, limited));
             var changed = new AccountStatusChanged(AccountId, status, _services.Time.GetUtcNow()) { CommandId = commandId, Until = until, Reason = reason };
             await SafelyAsync(() => _services.Events.PublishAsync(changed, CancellationToken.None));
         }
@@ -39,6 +44,23 @@ public sealed partial class AccountRuntime
         {
             _statusGate.Release();
         }
+    }
+
+    /// <summary>Takes over the limits recorded by the account's previous runtime (another worker, or before a restart).</summary>
+    internal async Task RestoreLimitsAsync(CancellationToken cancellationToken)
+    {
+        var (flood, limited) = await _services.Accounts.LimitsAsync(AccountId, cancellationToken);
+        _floodWaitEnd = flood ?? default;
+        _limitedEnd = limited ?? default;
+    }
+
+    /// <summary>The status a ready account has: its recorded limits still count.</summary>
+    private Task ReadyStatusAsync()
+    {
+        var now = _services.Time.GetUtcNow();
+        return _floodWaitEnd > now ? SetStatusAsync(AccountStatus.FloodWait, "FLOOD_WAIT", _floodWaitEnd)
+            : _limitedEnd > now ? SetStatusAsync(AccountStatus.Limited, "PEER_FLOOD")
+            : SetStatusAsync(AccountStatus.Online);
     }
 
     /// <summary>The <c>accounts.status</c> value of <paramref name="status"/> (0005_account_status.sql).</summary>

@@ -98,6 +98,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         }
 
         Epoch = epoch;
+        await RestoreLimitsAsync(cancellationToken);
         ResetDirectory();
         if (restore is not null)
         {
@@ -336,7 +337,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
             case AuthorizationStateReady:
                 await ChangeAsync(AuthState.Ready);
                 await OnReadyAsync();
-                await SetStatusAsync(AccountStatus.Online);
+                await ReadyStatusAsync();
                 break;
             case AuthorizationStateWaitRegistration:
                 await ChangeAsync(AuthState.Failed, reason: "PHONE_NUMBER_UNREGISTERED");

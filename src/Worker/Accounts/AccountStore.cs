@@ -17,7 +17,7 @@ public sealed class AccountStore(NpgsqlDataSource db)
         """;
 
     private const string SetStatusSql = """
-        UPDATE accounts SET status = @Status, status_reason = @Reason, flood_wait_until = @Until,
+        UPDATE accounts SET status = @Status, status_reason = @Reason, flood_wait_until = @Until, limited_until = @LimitedUntil,
             telegram_user_id = COALESCE(@UserId, telegram_user_id), updated_at = now()
         WHERE account_id = @AccountId
         """;
@@ -33,12 +33,24 @@ public sealed class AccountStore(NpgsqlDataSource db)
     }
 
     /// <summary>Records the account's operational status (<c>online</c>, <c>flood_wait</c>, …), its reason and flood-wait end.</summary>
-    public async Task SetStatusAsync(string accountId, string status, string? reason, DateTimeOffset? until, long? userId, CancellationToken cancellationToken)
+    public async Task SetStatusAsync(string accountId, string status, string? reason, DateTimeOffset? until, long? userId, CancellationToken cancellationToken,
+        DateTimeOffset? limitedUntil = null)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await conn.ExecuteAsync(new CommandDefinition(SetStatusSql,
-            new { AccountId = accountId, Status = status, Reason = reason, Until = until, UserId = userId }, cancellationToken: cancellationToken));
+            new { AccountId = accountId, Status = status, Reason = reason, Until = until, LimitedUntil = limitedUntil, UserId = userId }, cancellationToken: cancellationToken));
     }
+
+    /// <summary>The account's FLOOD_WAIT and PEER_FLOOD ends as recorded (null when none or no row).</summary>
+    public async Task<(DateTimeOffset? FloodWaitUntil, DateTimeOffset? LimitedUntil)> LimitsAsync(string accountId, CancellationToken cancellationToken)
+    {
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<(DateTime? Flood, DateTime? Limited)?>(new CommandDefinition(
+            "SELECT flood_wait_until, limited_until FROM accounts WHERE account_id = @AccountId", new { AccountId = accountId }, cancellationToken: cancellationToken));
+        return row is { } r ? (Utc(r.Flood), Utc(r.Limited)) : (null, null);
+    }
+
+    private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
 
     /// <summary>The account's stored status, or null when it has no row.</summary>
     public async Task<string?> StatusAsync(string accountId, CancellationToken cancellationToken)

@@ -43,11 +43,15 @@ public static class QueryConsumers
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(endpoint);
-        endpoint.ConfigureConsumer<GetAccountConsumer>(context);
-        endpoint.ConfigureConsumer<GetMeConsumer>(context);
-        endpoint.ConfigureConsumer<GetChatsConsumer>(context);
-        endpoint.ConfigureConsumer<SearchContactsConsumer>(context);
+        foreach (var consumer in ShardQueryConsumers)
+        {
+            context.ConfigureConsumer(consumer, endpoint);
+        }
     }
+
+    /// <summary>The per-account query consumers that <see cref="ConfigureShardQueries"/> puts on a shard endpoint.</summary>
+    public static IReadOnlyList<Type> ShardQueryConsumers { get; } =
+        [typeof(GetAccountConsumer), typeof(GetMeConsumer), typeof(GetChatsConsumer), typeof(SearchContactsConsumer)];
 
     /// <summary>
     /// Connects the fleet-wide queries endpoint: the durable quorum queue <c>tgfleet.queries</c>

@@ -117,22 +117,7 @@ public sealed partial class ShardOwnership : BackgroundService
         try
         {
             live = await _store.HeartbeatAsync(WorkerId, draining: false, _options.LeaseTtl, cancellationToken);
-            var held = Snapshot();
-            var renewed = await _store.RenewAsync(WorkerId, held.Select(h => h.Lease).ToList(), _options.LeaseTtl,
-                _options.LeaseTtl - _options.FenceMargin, cancellationToken);
-            _renewals.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
-            foreach (var h in held)
-            {
-                if (renewed.Contains(h.Lease.Shard))
-                {
-                    h.RenewedAt = started;
-                }
-                else
-                {
-                    Log.ShardLost(_logger, h.Lease.Shard, h.Lease.Epoch);
-                    await StopShardAsync(h, ShardStopReason.Lost, cancellationToken);
-                }
-            }
+            await RenewHeldAsync(started, cancellationToken);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
@@ -160,6 +145,27 @@ public sealed partial class ShardOwnership : BackgroundService
         }
     }
 
+    /// <summary>Renews every held lease; a lease not renewed was lost and its shard stops at once.</summary>
+    private async Task RenewHeldAsync(long started, CancellationToken cancellationToken)
+    {
+        var held = Snapshot();
+        var renewed = await _store.RenewAsync(WorkerId, held.Select(h => h.Lease).ToList(), _options.LeaseTtl,
+            _options.LeaseTtl - _options.FenceMargin, cancellationToken);
+        _renewals.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
+        foreach (var h in held)
+        {
+            if (renewed.Contains(h.Lease.Shard))
+            {
+                h.RenewedAt = started;
+            }
+            else
+            {
+                Log.ShardLost(_logger, h.Lease.Shard, h.Lease.Epoch);
+                await StopShardAsync(h, ShardStopReason.Lost, cancellationToken);
+            }
+        }
+    }
+
     private async Task RebalanceAsync(IReadOnlyList<string> live, long started, CancellationToken cancellationToken)
     {
         var workers = Math.Max(1, live.Count + (live.Contains(WorkerId) ? 0 : 1));
@@ -181,18 +187,65 @@ public sealed partial class ShardOwnership : BackgroundService
         {
             var free = await _store.FreeShardsAsync(_options.Count, cancellationToken);
             var wanted = free.OrderBy(_ => Random.Shared.Next()).Take(target - held.Count).ToList();
-            foreach (var lease in await _store.AcquireAsync(WorkerId, wanted, _options.LeaseTtl, cancellationToken))
+            var acquiredAt = _time.GetTimestamp();
+            var acquired = await _store.AcquireAsync(WorkerId, wanted, _options.LeaseTtl, cancellationToken);
+            lock (_gate)
             {
-                var entry = new Held(lease) { RenewedAt = started };
+                // All of them at once: each is fenced from its acquisition, not from when its turn to start comes.
+                foreach (var lease in acquired)
+                {
+                    _held[lease.Shard] = new Held(lease) { RenewedAt = acquiredAt };
+                }
+            }
+
+            var renewedAt = started;
+            foreach (var lease in acquired)
+            {
+                // Starting shards (restoring their accounts) can take longer than a renewal interval:
+                // keep renewing in between, or the held leases would fence themselves.
+                if (_time.GetElapsedTime(renewedAt) >= _options.RenewInterval)
+                {
+                    renewedAt = _time.GetTimestamp();
+                    try
+                    {
+                        await RenewHeldAsync(renewedAt, cancellationToken);
+                    }
+                    catch (Exception e) when (e is NpgsqlException or TimeoutException)
+                    {
+                        // The fence loop stops the shards before their leases can expire.
+                        _renewals.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
+                        Log.LeaseRenewalFailed(_logger, e.Message);
+                    }
+                }
+
+                Held? entry;
                 lock (_gate)
                 {
-                    _held[lease.Shard] = entry;
+                    entry = _held.GetValueOrDefault(lease.Shard);
+                }
+
+                if (entry is null || entry.Lease != lease)
+                {
+                    continue; // fenced or lost before its turn: never started
                 }
 
                 try
                 {
                     await _host.StartAsync(lease, cancellationToken);
-                    entry.Started = true;
+                    bool stillHeld;
+                    lock (_gate)
+                    {
+                        entry.Started = true;
+                        stillHeld = _held.TryGetValue(lease.Shard, out var current) && ReferenceEquals(current, entry);
+                    }
+
+                    if (!stillHeld)
+                    {
+                        // Fenced or lost while it started: stop what was just started, or it would run without a lease.
+                        await _host.StopAsync(lease, ShardStopReason.Fenced, CancellationToken.None);
+                        continue;
+                    }
+
                     _moves.Add(1, new KeyValuePair<string, object?>("kind", "started"));
                     Log.ShardAcquired(_logger, lease.Shard, lease.Epoch);
                 }
@@ -254,6 +307,7 @@ public sealed partial class ShardOwnership : BackgroundService
     /// <summary>Removes the shard from the held set (once) and stops its work; false when another path already did.</summary>
     private async Task<bool> StopShardAsync(Held held, ShardStopReason reason, CancellationToken cancellationToken)
     {
+        bool started;
         lock (_gate)
         {
             if (!_held.TryGetValue(held.Lease.Shard, out var current) || !ReferenceEquals(current, held))
@@ -262,9 +316,10 @@ public sealed partial class ShardOwnership : BackgroundService
             }
 
             _held.Remove(held.Lease.Shard);
+            started = held.Started;
         }
 
-        if (held.Started)
+        if (started)
         {
             try
             {

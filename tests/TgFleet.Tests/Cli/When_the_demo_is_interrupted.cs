@@ -18,11 +18,14 @@ public sealed class When_the_demo_is_interrupted
             await using var run = ProcessRun.Start("dotnet", [demo, "--duration", "300", "--workers", "1", "--data", root],
                 workingDirectory: Repository.Root);
             await run.WaitForOutputAsync("worker-1=ready", TimeSpan.FromSeconds(120));
+            // The scenario logs an account in through the bus: interrupted with a login behind it.
+            await run.WaitForOutputAsync("demo-account-1: AccountStatusChanged Online", TimeSpan.FromSeconds(60));
 
             Signals.Send(run.Pid, Signals.Interrupt);
 
             Assert.That(await run.ExitAsync(TimeSpan.FromSeconds(60)), Is.Zero, run.Output);
             Assert.That(run.Output, Does.Contain("worker-1    | (exited with 0)"), "the worker shut down gracefully");
+            Assert.That(run.Output, Does.Contain("+4477*****101").And.Not.Contain("+447700900101"), "phones are shown masked only");
             Assert.That(Directory.GetDirectories(root), Is.Empty, "the sandbox is removed");
             Assert.That(ProcessTable.CommandLinesContaining(root), Is.Empty);
         }

@@ -14,6 +14,9 @@ public sealed partial class When_the_deploy_files_are_read
     // The settings every fleet process requires (TgFleet.Hosting: DatabaseOptions, RabbitMqOptions).
     private static readonly string[] RequiredSettings = ["Database__ConnectionString", "RabbitMq__Uri"];
 
+    // And those a worker requires besides (TelegramOptions, SessionOptions), which have no defaults.
+    private static readonly string[] WorkerSettings = ["Telegram__ApiId", "Telegram__ApiHash", "Sessions__ActiveKeyId"];
+
     private static YamlMappingNode Services()
     {
         var yaml = new YamlStream();
@@ -48,6 +51,17 @@ public sealed partial class When_the_deploy_files_are_read
         Assert.That(keys, Is.SupersetOf(RequiredSettings));
         var amqp = ((YamlScalarNode)environment["RabbitMq__Uri"]).Value!;
         Assert.That(amqp, Does.StartWith("amqp://"));
+    }
+
+    [Test]
+    public void The_workers_have_their_Telegram_and_session_key_settings()
+    {
+        var environment = (YamlMappingNode)((YamlMappingNode)Services()["worker"])["environment"];
+        var keys = environment.Children.Keys.Cast<YamlScalarNode>().Select(k => k.Value!).ToArray();
+
+        Assert.That(keys, Is.SupersetOf(WorkerSettings));
+        var active = ((YamlScalarNode)environment["Sessions__ActiveKeyId"]).Value;
+        Assert.That(keys, Does.Contain("Sessions__Keys__" + active), "the active session key is configured");
     }
 
     [Test]

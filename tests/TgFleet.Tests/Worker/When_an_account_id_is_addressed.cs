@@ -28,4 +28,17 @@ public sealed class When_an_account_id_is_addressed
     [Test]
     public void An_empty_account_id_is_rejected() =>
         Assert.That(() => ShardAddressing.ShardOf(""), Throws.ArgumentException);
+
+    [Test]
+    public void Every_per_account_type_names_its_account_and_nothing_else_does()
+    {
+        foreach (var type in ShardSending.PerAccountTypes)
+        {
+            var message = System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(type);
+            type.GetProperty("AccountId")!.SetValue(message, "acct-7");
+            Assert.That(ShardSending.AccountIdOf(message), Is.EqualTo("acct-7"), type.Name);
+        }
+
+        Assert.That(() => ShardSending.AccountIdOf(new TgFleet.Contracts.Queries.ListAccounts(Guid.NewGuid())), Throws.ArgumentException);
+    }
 }

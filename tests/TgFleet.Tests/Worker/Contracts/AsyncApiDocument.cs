@@ -25,9 +25,7 @@ internal static class AsyncApiDocument
 
     private static IReadOnlyList<Type> Enums { get; } = Contracts.GetExportedTypes().Where(t => t.IsEnum).OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
 
-    public static bool IsCommand(Type t) => t.GetProperty("CommandId") is not null && t.GetProperty("AccountId") is not null
-        && t.GetConstructors()[0].GetParameters().First().Name == "CommandId" && !t.Name.EndsWith("Changed", StringComparison.Ordinal)
-        && t.Name != "CommandRejected" && !t.Name.EndsWith("Sent", StringComparison.Ordinal) && !t.Name.EndsWith("Failed", StringComparison.Ordinal);
+    public static bool IsCommand(Type t) => ShardSending.PerAccountTypes.Contains(t);
 
     public static bool IsQueryWithoutAccount(Type t) => t.Name == "ListAccounts";
 

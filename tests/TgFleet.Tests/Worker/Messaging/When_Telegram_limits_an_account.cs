@@ -39,6 +39,28 @@ public sealed class When_Telegram_limits_an_account
     }
 
     [Test]
+    public async Task A_FLOOD_WAIT_outlives_the_accounts_move_to_another_runtime()
+    {
+        var (account, phone) = await _bed.LogInAsync();
+        var to = await _bed.NewRecipientAsync();
+        await _bed.Sim.SetFaultsAsync(phone, new AccountFaults(FloodWaitSeconds: 300));
+        var first = (MessageFailed)await _bed.SendAsync(new SendMessage(Guid.NewGuid(), account, Recipient.Username(to.Username), "one"));
+        var lease = new TgFleet.Worker.Sharding.ShardLease(_bed.Registry.ShardOf(account), TgFleet.Tests.Worker.Accounts.AccountTestBed.LeaseEpoch);
+
+        // The shard is handed over (here: back to a fresh runtime on the same registry).
+        await _bed.Registry.StopShardAsync(lease, graceful: true, CancellationToken.None);
+        await _bed.Registry.StartShardAsync(lease, CancellationToken.None);
+        await TgFleet.Testing.Wait.UntilAsync(() => _bed.Registry.Find(account)?.State == AuthenticationState.Ready, TimeSpan.FromSeconds(20));
+        var second = (MessageFailed)await _bed.SendAsync(new SendMessage(Guid.NewGuid(), account, Recipient.Username(to.Username), "two"));
+
+        Assert.That(first.Reason, Is.EqualTo("FLOOD_WAIT"));
+        Assert.That((second.Reason, second.RetryAfter), Is.EqualTo(("FLOOD_WAIT", first.RetryAfter)).Using<(string, DateTimeOffset?)>((a, b) =>
+            a.Item1 == b.Item1 && a.Item2.HasValue && b.Item2.HasValue && Math.Abs((a.Item2.Value - b.Item2.Value).TotalSeconds) < 1));
+        Assert.That((await _bed.Sim.SummaryAsync()).SendsDuringFloodWait, Is.Zero);
+        Assert.That(await _bed.Sim.ReceivedAsync("@" + to.Username), Is.Empty);
+    }
+
+    [Test]
     public async Task PEER_FLOOD_limits_the_account_to_its_contacts()
     {
         var (account, phone) = await _bed.LogInAsync();

@@ -1,0 +1,39 @@
+using MassTransit;
+using TgFleet.Hosting;
+using TgFleet.Worker.Accounts;
+using SessionOptions = TgFleet.Worker.Sessions.SessionOptions;
+using TgFleet.Worker.Sharding;
+
+namespace TgFleet.Worker;
+
+/// <summary>The worker process, composed: what <c>Program.cs</c> calls.</summary>
+public static class WorkerComposition
+{
+    /// <summary>
+    /// Everything a worker runs: the fleet defaults, the database, the bus with the worker's
+    /// consumers (<see cref="WorkerConsumers"/>, on shard endpoints only), TDLib clients, session
+    /// encryption, the accounts' runtimes, and shard ownership whose shards bring their accounts
+    /// up (<see cref="AccountShardHost"/>). Every settings section is validated at start.
+    /// </summary>
+    public static TBuilder AddWorker<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        // Registration order is start order (and the reverse is stop order): database, bus, then
+        // the shard topology and ownership; on SIGTERM the shards are handed over before the bus stops.
+        builder.AddFleetDefaults("tgfleet-worker");
+        builder.AddFleetDatabase();
+        builder.AddFleetBus(bus => bus.AddWorkerConsumers(), WorkerConsumers.ConfigureFleetEndpoints);
+        // The bus runs before the first shard endpoint is connected.
+        builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
+        builder.AddTdlibClients();
+        builder.Services.AddOptions<SessionOptions>()
+            .BindConfiguration(SessionOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddAccountRuntimes();
+        builder.AddShardOwnership(WorkerConsumers.OnShardEndpoints,
+            (services, endpoints) => new AccountShardHost(endpoints, services.GetRequiredService<AccountRegistry>()));
+        return builder;
+    }
+}
