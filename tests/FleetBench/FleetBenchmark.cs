@@ -38,6 +38,13 @@ internal static class FleetBenchmark
         var total = Stopwatch.StartNew();
         using var sandbox = Sandbox.Create(Path.Combine(Path.GetTempPath(), "tgfleet-fleetbench"), "run");
         await using var servers = await FleetServers.StartAsync(sandbox, stop.Token);
+        for (var i = Array.IndexOf(args, "--worker-setting"); i >= 0 && i + 1 < args.Length; i = Array.IndexOf(args, "--worker-setting", i + 2))
+        {
+            var (key, value) = (args[i + 1][..args[i + 1].IndexOf('=', StringComparison.Ordinal)], args[i + 1][(args[i + 1].IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            servers.ExtraWorkerSettings[key] = value;
+            Console.WriteLine($"worker setting: {key} = {(key == "Database__ConnectionString" ? "(the run's) + " : string.Empty)}{value}");
+        }
+
         Console.WriteLine($"servers: PostgreSQL 15 on 127.0.0.1:{servers.Postgres.Port}, RabbitMQ on 127.0.0.1:{servers.RabbitMq.AmqpPort} ({total.Elapsed.TotalSeconds:0.0} s)");
 
         MemoryPhase.Result? memory = null;

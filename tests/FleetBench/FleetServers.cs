@@ -20,6 +20,9 @@ internal sealed class FleetServers(Sandbox sandbox, ThrowawayPostgres postgres, 
 
     public ThrowawayRabbitMq RabbitMq => rabbitMq;
 
+    /// <summary>Extra settings for every worker (<c>--worker-setting Key=Value</c>, e.g. to try a change of configuration).</summary>
+    public Dictionary<string, string> ExtraWorkerSettings { get; } = new(StringComparer.Ordinal);
+
     public static async Task<FleetServers> StartAsync(Sandbox sandbox, CancellationToken cancellationToken)
     {
         var startPostgres = ThrowawayPostgres.StartAsync(sandbox, cancellationToken: cancellationToken);
@@ -55,6 +58,11 @@ internal sealed class FleetServers(Sandbox sandbox, ThrowawayPostgres postgres, 
         if (simulator is not null)
         {
             environment["Telegram__SimulatorUri"] = simulator.ToString();
+        }
+
+        foreach (var (key, value) in ExtraWorkerSettings)
+        {
+            environment[key] = key == "Database__ConnectionString" ? environment[key] + ";" + value : value;
         }
 
         return environment;
