@@ -14,7 +14,9 @@ namespace TgFleet.FleetBench;
 /// The worker starts a client per stored session of the shards it owns, so N accounts get an
 /// EMPTY stored session (an archive of an empty directory, encrypted as the worker does): on
 /// restore the worker gives TDLib its parameters, TDLib finds no auth key and waits for a phone
-/// number, which it never gets, so it never connects anywhere (checked on the worker's sockets).
+/// number, which it never gets. libtdjson still tries to reach Telegram's data centres at that
+/// point, so the whole run is in a loopback-only network namespace (<see cref="Isolation"/>); the
+/// worker's sockets are listed and printed.
 /// The per-client figure is marginal, like the raw child's: (RSS with N restored clients − RSS of
 /// the same worker with none) ÷ N, each a fresh worker process on its own database.
 /// </summary>
