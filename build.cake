@@ -22,6 +22,22 @@ int Dotnet(string arguments, bool throwOnFailure = true)
     return exit;
 }
 
+// Whether a loopback-only network namespace can be made here (root, unshare and ip).
+bool Isolatable()
+{
+    if (!IsRunningOnUnix() || Environment.GetEnvironmentVariable("TGFLEET_NO_NETNS") == "1")
+    {
+        return false;
+    }
+
+    return StartProcess("unshare", new ProcessSettings
+    {
+        Arguments = "--net -- sh -c \"ip link set lo up\"",
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+    }) == 0;
+}
+
 Task("__Clean").Does(() =>
 {
     CleanDirectory(artifacts);
@@ -42,10 +58,26 @@ Task("__Test").Does(() =>
     EnsureDirectoryExists(testResults);
     CleanDirectory(testResults);
     var filterArgument = string.IsNullOrWhiteSpace(filter) ? "" : $" --filter \"{filter}\"";
-    var exit = Dotnet(
-        $"test {solution} --no-build --configuration {configuration} --logger trx --logger \"console;verbosity=minimal\"" +
-        $" --results-directory \"{MakeAbsolute(testResults)}\"{filterArgument}",
-        throwOnFailure: false);
+    var testArguments = $"test {solution} --no-build --configuration {configuration} --logger trx --logger \"console;verbosity=minimal\"" +
+        $" --results-directory \"{MakeAbsolute(testResults)}\"{filterArgument}";
+    // libtdjson opens connections to Telegram's data centres as soon as a client has its
+    // parameters, even with no phone number. So the tests run in a network namespace whose only
+    // interface is loopback (everything they start listens on 127.0.0.1): nothing can leave this
+    // machine. It needs root (CI runs as root); without it the run says so and goes on unisolated.
+    int exit;
+    if (Isolatable())
+    {
+        Information("Tests run in a network namespace with loopback only (unshare --net).");
+        exit = StartProcess("unshare", new ProcessSettings
+        {
+            Arguments = $"--net -- sh -c \"ip link set lo up && TGFLEET_NETWORK_ISOLATED=1 exec dotnet {testArguments.Replace("\"", "\\\"")}\"",
+        });
+    }
+    else
+    {
+        Warning("Not root, or no unshare/ip: the tests run WITHOUT network isolation; libtdjson may try to reach Telegram.");
+        exit = Dotnet(testArguments, throwOnFailure: false);
+    }
 
     // The summary comes from the TRX files, the test runner's own record of what ran.
     long passed = 0, failed = 0, skipped = 0;
@@ -115,9 +147,18 @@ Task("__Bench").Does(() =>
     var resultFile = MakeAbsolute(artifacts + Directory("bench")).CombineWithFilePath($"{benchmark}.result");
     EnsureDirectoryExists(resultFile.GetDirectory());
     var last = "";
-    var exit = StartProcess("dotnet", new ProcessSettings
+    // Built first (restore may need the network), then run like the tests: in a loopback-only
+    // network namespace when one can be made, since libtdjson reaches for Telegram's data centres.
+    Dotnet($"build {project} --configuration Release -v q -nologo");
+    var run = $"run --no-build --project {project} --configuration Release -- {bench.Arguments}";
+    var isolated = Isolatable();
+    if (!isolated)
     {
-        Arguments = $"run --project {project} --configuration Release -- {bench.Arguments}",
+        Warning("Not root, or no unshare/ip: the benchmark runs WITHOUT network isolation.");
+    }
+    var exit = StartProcess(isolated ? "unshare" : "dotnet", new ProcessSettings
+    {
+        Arguments = isolated ? $"--net -- sh -c \"ip link set lo up && exec dotnet {run}\"" : run,
         RedirectStandardOutput = true,
         RedirectedStandardOutputHandler = line =>
         {

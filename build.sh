@@ -25,6 +25,9 @@ install_debian_packages() {
   [[ -x /usr/lib/postgresql/15/bin/postgres && -x /usr/lib/postgresql/15/bin/initdb ]] || need+=(postgresql)
   [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || need+=(rabbitmq-server)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
+  # unshare (util-linux) and ip (iproute2): the tests run in a loopback-only network namespace.
+  command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+  command -v ip >/dev/null 2>&1 || [[ -x /usr/sbin/ip || -x /sbin/ip ]] || need+=(iproute2)
   [[ ${#need[@]} -eq 0 ]] && return 0
   command -v apt-get >/dev/null 2>&1 || fail "missing ${need[*]} and no apt-get: install PostgreSQL 15 and RabbitMQ yourself (or set TGFLEET_PG_BIN / TGFLEET_RABBITMQ_BIN)."
   echo "build.sh: installing ${need[*]} (Debian packages; their system services stay off)"
