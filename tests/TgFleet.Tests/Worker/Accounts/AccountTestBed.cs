@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Dapper;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -17,6 +19,7 @@ using TgFleet.Worker.Accounts;
 using TgFleet.Worker.Messaging;
 using TgFleet.Worker.Proxies;
 using TgFleet.Worker.Sessions;
+using TgFleet.Worker.Sharding;
 
 namespace TgFleet.Tests.Worker.Accounts;
 
@@ -113,6 +116,28 @@ internal sealed class AccountTestBed : IAsyncDisposable
             LoginStepTimeout = TimeSpan.FromSeconds(10),
         };
         return new AccountRuntimeServices(manager, Cipher, Sessions, Accounts, Observed, options, Sending, Proxies, OptOuts, Metrics, TimeProvider.System, Loggers);
+    }
+
+    /// <summary>
+    /// A worker's DI container over this bed (its database, cipher, sending and proxy settings) for
+    /// <paramref name="worker"/>, with the account runtimes and MassTransit's test harness
+    /// configured by <paramref name="bus"/>.
+    /// </summary>
+    public ServiceProvider BuildWorkerServices(AccountRuntimeServices worker, Action<IBusRegistrationConfigurator> bus)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
+        services.AddSingleton(Db);
+        services.AddSingleton(worker.Manager);
+        services.AddSingleton(Cipher);
+        services.AddSingleton(Options.Create(worker.Options));
+        services.AddSingleton(Options.Create(new ShardOptions()));
+        services.AddSingleton(Options.Create(Sending));
+        services.AddSingleton(Options.Create(ProxyOptions));
+        services.AddSingleton(Proxies);
+        services.AddAccountRuntimes();
+        services.AddMassTransitTestHarness(bus);
+        return services.BuildServiceProvider();
     }
 
     /// <summary>A started runtime for <paramref name="accountId"/> on <paramref name="worker"/>.</summary>

@@ -1,8 +1,6 @@
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using NUnit.Framework;
 using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Addressing;
@@ -26,18 +24,7 @@ public sealed class When_login_commands_arrive_on_the_bus
     {
         _bed = await AccountTestBed.StartAsync();
         var worker = _bed.NewWorker();
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_bed.Logs));
-        services.AddSingleton(_bed.Db);
-        services.AddSingleton(worker.Manager);
-        services.AddSingleton(_bed.Cipher);
-        services.AddSingleton(Options.Create(worker.Options));
-        services.AddSingleton(Options.Create(new ShardOptions()));
-        services.AddSingleton(Options.Create(_bed.Sending));
-        services.AddSingleton(Options.Create(_bed.ProxyOptions));
-        services.AddAccountRuntimes();
-        services.AddMassTransitTestHarness(bus => bus.AddAuthenticationConsumers());
-        _services = services.BuildServiceProvider();
+        _services = _bed.BuildWorkerServices(worker, bus => bus.AddAuthenticationConsumers());
         _harness = _services.GetRequiredService<ITestHarness>();
         _harness.TestTimeout = TimeSpan.FromSeconds(60);
         await _harness.Start();

@@ -2,8 +2,6 @@ using Dapper;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using NUnit.Framework;
 using TgFleet.Contracts.Accounts;
 using PhoneNumber = TgFleet.Contracts.Accounts.PhoneNumber;
@@ -51,17 +49,7 @@ public sealed class When_an_account_is_queried_on_its_shard
         _bed = await AccountTestBed.StartAsync();
         var worker = _bed.NewWorker();
         worker.Options.LoginStepTimeout = QueryTimeout;
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(_bed.Logs));
-        services.AddSingleton(_bed.Db);
-        services.AddSingleton(worker.Manager);
-        services.AddSingleton(_bed.Cipher);
-        services.AddSingleton(Options.Create(worker.Options));
-        services.AddSingleton(Options.Create(new ShardOptions()));
-        services.AddSingleton(Options.Create(_bed.Sending));
-        services.AddSingleton(Options.Create(_bed.ProxyOptions));
-        services.AddAccountRuntimes();
-        services.AddMassTransitTestHarness(bus =>
+        _services = _bed.BuildWorkerServices(worker, bus =>
         {
             bus.AddQueryConsumers();
             bus.UsingInMemory((context, cfg) =>
@@ -70,7 +58,6 @@ public sealed class When_an_account_is_queried_on_its_shard
                 cfg.ConfigureEndpoints(context);
             });
         });
-        _services = services.BuildServiceProvider();
         _harness = _services.GetRequiredService<ITestHarness>();
         _harness.TestTimeout = TimeSpan.FromSeconds(60);
         await _harness.Start();
