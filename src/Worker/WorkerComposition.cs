@@ -34,6 +34,11 @@ public static class WorkerComposition
         builder.Services.AddAccountRuntimes();
         builder.AddShardOwnership(WorkerConsumers.OnShardEndpoints,
             (services, endpoints) => new AccountShardHost(endpoints, services.GetRequiredService<AccountRegistry>()));
+        // A hand-over closes and checkpoints every account of every shard: .NET's default of 30 s
+        // can cut it short. 50 s stays under deploy/compose.yaml's 60 s stop_grace_period;
+        // Worker:ShutdownSeconds changes it (keep it under the orchestrator's grace period).
+        var shutdown = builder.Configuration.GetValue("Worker:ShutdownSeconds", 50);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(shutdown));
         return builder;
     }
 }
