@@ -23,8 +23,12 @@ public sealed partial class ShardEndpoints(IReceiveEndpointConnector connector, 
             rabbit.SetQuorumQueue();
             // Commands come to the shard's exchange; MassTransit binds the same-named exchange.
             rabbit.ConfigureConsumeTopology = false;
-            // Bounded: at most this many unacknowledged commands per shard, ordered per account.
+            // In order: a shard's commands are dispatched one at a time, in delivery order. MassTransit
+            // dispatches concurrent deliveries in parallel before any partitioner sees them, so under
+            // load two commands of one account could reach it swapped (seen in CI). Concurrency
+            // comes from the shards: a worker runs as many commands at once as it owns shards.
             rabbit.PrefetchCount = 32;
+            rabbit.ConcurrentMessageLimit = 1;
             rabbit.PartitionByAccount();
             consumers.Configure(context, rabbit);
         });
