@@ -9,7 +9,7 @@ namespace TgFleet.Worker.Accounts;
 /// <see cref="CommandRejected"/>), the idempotency journal (a redelivery of a handled command
 /// does nothing beyond a log line), then the account's runtime in the <see cref="AccountRegistry"/>.
 /// </summary>
-public sealed partial class AccountCommands(AccountRegistry registry, AccountStore accounts, CommandJournal journal, WorkerMetrics metrics, TimeProvider time, ILogger<AccountCommands> logger)
+public sealed partial class AccountCommands(AccountRegistry registry, AccountStore accounts, CommandJournal journal, CommandRejections rejections, WorkerMetrics metrics, TimeProvider time, ILogger<AccountCommands> logger)
 {
     /// <summary>Runs <paramref name="work"/> on the account's runtime once per command id.</summary>
     /// <param name="context">The delivery.</param>
@@ -41,7 +41,7 @@ public sealed partial class AccountCommands(AccountRegistry registry, AccountSto
         var ct = context.CancellationToken;
         if (CommandValidator.Validate(context.Message) is { } problem)
         {
-            await RejectAsync(context, commandId, accountId, command, problem.Field, problem.Reason, problem.Detail);
+            await rejections.PublishAsync(context, commandId, accountId, command, problem);
             return "rejected";
         }
 
@@ -63,7 +63,7 @@ public sealed partial class AccountCommands(AccountRegistry registry, AccountSto
             {
                 if (!registry.Owns(registry.ShardOf(accountId)))
                 {
-                    await RejectAsync(context, commandId, accountId, command, "AccountId", "SHARD_NOT_OWNED", "This worker does not own the account's shard.");
+                    await rejections.PublishAsync(context, commandId, accountId, command, "AccountId", "SHARD_NOT_OWNED", "This worker does not own the account's shard.");
                     await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
                     return "rejected";
                 }
@@ -75,7 +75,7 @@ public sealed partial class AccountCommands(AccountRegistry registry, AccountSto
             {
                 // A login's progress lives in its TDLib client; the account's shard moved (or its
                 // worker stopped) while it waited for this step.
-                await RejectAsync(context, commandId, accountId, command, "AccountId", "LOGIN_INTERRUPTED",
+                await rejections.PublishAsync(context, commandId, accountId, command, "AccountId", "LOGIN_INTERRUPTED",
                     "The account's login was interrupted (its shard moved to another worker); send Authenticate again.");
                 await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
                 return "rejected";
@@ -83,7 +83,7 @@ public sealed partial class AccountCommands(AccountRegistry registry, AccountSto
 
             if (runtime is null)
             {
-                await RejectAsync(context, commandId, accountId, command, "AccountId", "ACCOUNT_UNKNOWN", "The account has no login in progress on this worker: send Authenticate first.");
+                await rejections.PublishAsync(context, commandId, accountId, command, "AccountId", "ACCOUNT_UNKNOWN", "The account has no login in progress on this worker: send Authenticate first.");
                 await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
                 return "rejected";
             }
@@ -102,20 +102,10 @@ public sealed partial class AccountCommands(AccountRegistry registry, AccountSto
         }
     }
 
-    private async Task RejectAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, string command, string field, string reason, string detail)
-        where T : class
-    {
-        Log.CommandRejected(logger, command, commandId, field, reason);
-        await context.Publish(new CommandRejected(commandId, accountId ?? string.Empty, command, field, reason, time.GetUtcNow()) { Detail = detail }, context.CancellationToken);
-    }
-
     private static partial class Log
     {
         [LoggerMessage(EventId = EventIds.CommandRedelivered, Level = LogLevel.Information, Message = "{Command} {CommandId} was delivered again ({State}); nothing done")]
         internal static partial void CommandRedelivered(ILogger logger, string command, Guid commandId, CommandState state);
-
-        [LoggerMessage(EventId = EventIds.CommandRejected, Level = LogLevel.Warning, Message = "{Command} {CommandId} rejected: {Field} {Reason}")]
-        internal static partial void CommandRejected(ILogger logger, string command, Guid commandId, string field, string reason);
 
         [LoggerMessage(EventId = EventIds.CommandFailed, Level = LogLevel.Error, Message = "{Command} {CommandId} failed")]
         internal static partial void CommandFailed(ILogger logger, string command, Guid commandId, Exception error);

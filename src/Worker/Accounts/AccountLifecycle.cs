@@ -11,7 +11,7 @@ namespace TgFleet.Worker.Accounts;
 /// removed. Each ends with <see cref="AccountStatusChanged"/> <see cref="AccountStatus.LoggedOut"/>.
 /// </summary>
 public sealed partial class AccountLifecycle(AccountRegistry registry, CommandJournal journal, SessionStore sessions, AccountStore accounts,
-    IAccountEvents events, WorkerMetrics metrics, TimeProvider time, ILogger<AccountLifecycle> logger)
+    CommandRejections rejections, IAccountEvents events, WorkerMetrics metrics, TimeProvider time, ILogger<AccountLifecycle> logger)
 {
     /// <summary>Logs the account out; with <paramref name="remove"/> it is also forgotten.</summary>
     public async Task HandleAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, bool remove)
@@ -30,7 +30,7 @@ public sealed partial class AccountLifecycle(AccountRegistry registry, CommandJo
         var ct = context.CancellationToken;
         if (CommandValidator.Validate(context.Message) is { } problem)
         {
-            await RejectAsync(context, commandId, accountId, command, problem.Field, problem.Reason, problem.Detail);
+            await rejections.PublishAsync(context, commandId, accountId, command, problem);
             return "rejected";
         }
 
@@ -43,7 +43,7 @@ public sealed partial class AccountLifecycle(AccountRegistry registry, CommandJo
         var runtime = registry.Find(accountId);
         if (runtime is null && await accounts.StatusAsync(accountId, ct) is null)
         {
-            await RejectAsync(context, commandId, accountId, command, "AccountId", "ACCOUNT_UNKNOWN", "The fleet has no account with this id.");
+            await rejections.PublishAsync(context, commandId, accountId, command, "AccountId", "ACCOUNT_UNKNOWN", "The fleet has no account with this id.");
             await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
             return "rejected";
         }
@@ -72,18 +72,8 @@ public sealed partial class AccountLifecycle(AccountRegistry registry, CommandJo
         return "succeeded";
     }
 
-    private async Task RejectAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, string command, string field, string reason, string detail)
-        where T : class
-    {
-        Log.Rejected(logger, command, commandId, field, reason);
-        await context.Publish(new CommandRejected(commandId, accountId ?? string.Empty, command, field, reason, time.GetUtcNow()) { Detail = detail }, context.CancellationToken);
-    }
-
     private static partial class Log
     {
-        [LoggerMessage(EventId = EventIds.CommandRejected, Level = LogLevel.Warning, Message = "{Command} {CommandId} rejected: {Field} {Reason}")]
-        internal static partial void Rejected(ILogger logger, string command, Guid commandId, string field, string reason);
-
         [LoggerMessage(EventId = EventIds.AccountRemoved, Level = LogLevel.Information, Message = "Account {AccountId} removed with its session")]
         internal static partial void Removed(ILogger logger, string accountId);
     }

@@ -48,7 +48,8 @@ public sealed partial class AccountRuntime
         await SafelyAsync(() => _services.Events.PublishAsync(changed, CancellationToken.None));
     }
 
-    private static Td.Proxy TdProxy(ProxySettings proxy) => new()
+    /// <summary>TDLib's <c>proxy</c> for <paramref name="proxy"/>.</summary>
+    internal static Td.Proxy TdProxy(ProxySettings proxy) => new()
     {
         Server = proxy.Server,
         Port = proxy.Port,

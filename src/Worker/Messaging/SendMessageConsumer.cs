@@ -1,6 +1,5 @@
 using System.Text.Json;
 using MassTransit;
-using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Messaging;
 using TgFleet.Worker.Accounts;
 using TgFleet.Worker.Commands;
@@ -15,7 +14,7 @@ namespace TgFleet.Worker.Messaging;
 /// rather than risk a second send; a row still <c>accepted</c> never reached Telegram and is
 /// executed.
 /// </summary>
-public sealed partial class SendMessageConsumer(AccountRegistry registry, CommandJournal journal, WorkerMetrics metrics, TimeProvider time,
+public sealed partial class SendMessageConsumer(AccountRegistry registry, CommandJournal journal, CommandRejections rejections, WorkerMetrics metrics, TimeProvider time,
     ILogger<SendMessageConsumer> logger) : IConsumer<SendMessage>
 {
     private const string Command = nameof(SendMessage);
@@ -36,11 +35,7 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, Comman
         var ct = context.CancellationToken;
         if (CommandValidator.Validate(command) is { } problem)
         {
-            Log.Rejected(logger, command.CommandId, problem.Field, problem.Reason);
-            await context.Publish(new CommandRejected(command.CommandId, command.AccountId ?? string.Empty, Command, problem.Field, problem.Reason, time.GetUtcNow())
-            {
-                Detail = problem.Detail,
-            }, ct);
+            await rejections.PublishAsync(context, command.CommandId, command.AccountId, Command, problem);
             return "rejected";
         }
 
@@ -119,9 +114,6 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, Comman
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = EventIds.CommandRejected, Level = LogLevel.Warning, Message = "SendMessage {CommandId} rejected: {Field} {Reason}")]
-        internal static partial void Rejected(ILogger logger, Guid commandId, string field, string reason);
-
         [LoggerMessage(EventId = EventIds.SendOutcomeReplayed, Level = LogLevel.Information, Message = "SendMessage {CommandId} was delivered again ({State}); its recorded outcome is published again, nothing is sent")]
         internal static partial void Replayed(ILogger logger, Guid commandId, CommandState state);
 

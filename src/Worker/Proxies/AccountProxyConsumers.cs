@@ -10,8 +10,8 @@ namespace TgFleet.Worker.Proxies;
 /// password or secret encrypted), and applied at once when the account's client runs here; an
 /// account not logged in yet keeps the setting for its login.
 /// </summary>
-public sealed partial class AccountProxyCommands(AccountRegistry registry, AccountProxies proxies, AccountStore accounts, CommandJournal journal,
-    IAccountEvents events, WorkerMetrics metrics, TimeProvider time, ILogger<AccountProxyCommands> logger)
+public sealed class AccountProxyCommands(AccountRegistry registry, AccountProxies proxies, AccountStore accounts, CommandJournal journal,
+    CommandRejections rejections, IAccountEvents events, WorkerMetrics metrics, TimeProvider time)
 {
     /// <summary>Sets (<paramref name="proxy"/>) or clears (null) the account's own proxy.</summary>
     public async Task HandleAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, ProxySettings? proxy)
@@ -37,8 +37,7 @@ public sealed partial class AccountProxyCommands(AccountRegistry registry, Accou
         var ct = context.CancellationToken;
         if (CommandValidator.Validate(context.Message) is { } problem)
         {
-            Log.Rejected(logger, command, commandId, problem.Field, problem.Reason);
-            await context.Publish(new CommandRejected(commandId, accountId ?? string.Empty, command, problem.Field, problem.Reason, time.GetUtcNow()) { Detail = problem.Detail }, ct);
+            await rejections.PublishAsync(context, commandId, accountId, command, problem);
             return "rejected";
         }
 
@@ -82,12 +81,6 @@ public sealed partial class AccountProxyCommands(AccountRegistry registry, Accou
 
         await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Succeeded, null, ct);
         return "succeeded";
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = EventIds.CommandRejected, Level = LogLevel.Warning, Message = "{Command} {CommandId} rejected: {Field} {Reason}")]
-        internal static partial void Rejected(ILogger logger, string command, Guid commandId, string field, string reason);
     }
 }
 

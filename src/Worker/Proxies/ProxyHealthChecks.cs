@@ -104,15 +104,9 @@ public sealed partial class ProxyHealthChecks(AccountRegistry registry, AccountP
         var timeout = options.Value.TestTimeout;
         try
         {
-            var type = proxy.Kind switch
-            {
-                ProxyKind.Socks5 => (Td.ProxyType)new Td.ProxyTypeSocks5 { Username = proxy.Username ?? string.Empty, Password = proxy.Password ?? string.Empty },
-                ProxyKind.Http => new Td.ProxyTypeHttp { Username = proxy.Username ?? string.Empty, Password = proxy.Password ?? string.Empty },
-                _ => new Td.ProxyTypeMtproto { Secret = proxy.Secret ?? string.Empty },
-            };
             await _probe.SendAsync(new Td.TestProxy
             {
-                Proxy = new Td.Proxy { Server = proxy.Server, Port = proxy.Port, Type = type },
+                Proxy = AccountRuntime.TdProxy(proxy),
                 DcId = 2,
                 Timeout = timeout.TotalSeconds,
             }, timeout + TimeSpan.FromSeconds(2), cancellationToken);
