@@ -17,7 +17,7 @@ public sealed record SendResult(MessageSent? Sent, MessageFailed? Failed);
 
 /// <summary>
 /// Sending: the recipient is resolved (username, phone, user id, chat id), FLOOD_WAIT and PEER_FLOOD
-/// are honoured per account, the opt-out list is respected, and a send completes only on
+/// are honoured per account, and a send completes only on
 /// <c>updateMessageSendSucceeded</c> / <c>updateMessageSendFailed</c>. Commands of one account run
 /// one at a time (the shard endpoint's partitioner), so the flood state needs no lock of its own.
 /// </summary>
@@ -35,11 +35,13 @@ public sealed partial class AccountRuntime
     public DateTimeOffset FloodWaitEnd => _floodWaitEnd;
 
     /// <summary>
-    /// Sends <paramref name="command"/>. <paramref name="beforeSend"/> runs (and must durably record
-    /// that the message is being handed over) right before <c>sendMessage</c>; nothing reaches
-    /// Telegram when it throws. Never throws for Telegram's answers: they become the result.
+    /// Sends <paramref name="command"/>. <paramref name="beforeSend"/> runs right before
+    /// <c>sendMessage</c> with the recipient's user id (0 for a group or channel), and must durably
+    /// record that the message is being handed over (and check the opt-out list); it returns false
+    /// to send nothing, and then this returns null. Never throws for Telegram's answers: they
+    /// become the result.
     /// </summary>
-    public async Task<SendResult> SendAsync(SendMessage command, Func<CancellationToken, Task> beforeSend, CancellationToken cancellationToken)
+    public async Task<SendResult?> SendAsync(SendMessage command, Func<long, Task<bool>> beforeSend, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(beforeSend);
@@ -73,11 +75,6 @@ public sealed partial class AccountRuntime
         try
         {
             target = await ResolveAsync(client, command.To, cancellationToken);
-            if (target.UserId != 0 && await _services.OptOuts.ContainsAsync(target.UserId, cancellationToken))
-            {
-                return Fail(command, "RECIPIENT_OPTED_OUT", permanent: true, detail: "The recipient asked not to be messaged (STOP); no account of the fleet messages them again.");
-            }
-
             if (_limitedEnd > _services.Time.GetUtcNow() && target.UserId != 0
                 && !(await LookupAsync(ct => client.SendAsync(new Td.GetUser { UserId = target.UserId }, _services.Options.LoginStepTimeout, ct), cancellationToken)).IsContact)
             {
@@ -104,7 +101,11 @@ public sealed partial class AccountRuntime
             return Fail(command, "TELEGRAM_TIMEOUT", permanent: false, detail: "Telegram did not answer the recipient look-up in time; nothing was sent.");
         }
 
-        await beforeSend(cancellationToken);
+        if (!await beforeSend(target.UserId))
+        {
+            return null;
+        }
+
         Td.Message pending;
         try
         {
@@ -129,7 +130,6 @@ public sealed partial class AccountRuntime
         switch (outcome)
         {
             case Td.UpdateMessageSendSucceeded { Message: { } sent }:
-                _services.Metrics.Sent();
                 return new SendResult(new MessageSent(command.CommandId, AccountId, sent.ChatId, sent.Id, DateTimeOffset.FromUnixTimeSeconds(sent.Date)), null);
             case Td.UpdateMessageSendFailed { Message: { } unsent } failed:
                 var retryAfter = unsent.SendingState is Td.MessageSendingStateFailed state ? state.RetryAfter : 0;
@@ -251,13 +251,11 @@ public sealed partial class AccountRuntime
 
     private SendResult Fail(SendMessage command, string reason, bool permanent, DateTimeOffset? retryAfter = null, string? detail = null)
     {
-        _services.Metrics.Failed(reason);
         return new SendResult(null, new MessageFailed(command.CommandId, AccountId, reason, permanent, _services.Time.GetUtcNow()) { RetryAfter = retryAfter, Detail = detail });
     }
 
     private SendResult Unknown(SendMessage command, string detail)
     {
-        _services.Metrics.OutcomeUnknown();
         return Fail(command, "OUTCOME_UNKNOWN", permanent: true, detail: detail + " Not retried, so that it is never sent twice.");
     }
 

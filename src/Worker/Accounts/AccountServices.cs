@@ -23,6 +23,7 @@ public static class AccountServices
         services.TryAddSingleton<SessionStore>();
         services.TryAddSingleton<AccountStore>();
         services.TryAddSingleton<CommandJournal>();
+        services.TryAddSingleton<SendJournal>();
         services.TryAddSingleton<CommandRejections>();
         services.TryAddSingleton<IAccountEvents>(sp => new BusAccountEvents(sp.GetRequiredService<IBus>()));
         services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -7,14 +7,15 @@ using TgFleet.Worker.Commands;
 namespace TgFleet.Worker.Messaging;
 
 /// <summary>
-/// Executes SendMessage exactly once per command id. The journal row is moved to <c>sending</c>
-/// durably before the message is handed to Telegram and to its outcome (with the event's JSON)
-/// afterwards, then the outcome is published. A redelivery finds the row: a recorded outcome is
-/// published again; a row left in <c>sending</c> (a crash mid-send) becomes <c>OUTCOME_UNKNOWN</c>
-/// rather than risk a second send; a row still <c>accepted</c> never reached Telegram and is
-/// executed.
+/// Executes SendMessage exactly once per command id (<see cref="SendJournal"/>). Right before the
+/// message is handed to Telegram, the journal row is written as <c>sending</c> durably; after
+/// Telegram's answer it moves to the outcome (with the event's JSON), then the outcome is
+/// published. A redelivery finds the row: a recorded outcome is published again; a row left in
+/// <c>sending</c> (a crash mid-send) becomes <c>OUTCOME_UNKNOWN</c> rather than risk a second send.
+/// A send that never reaches Telegram records its failure at once, unless an earlier delivery's row
+/// is already there, which then stands.
 /// </summary>
-public sealed partial class SendMessageConsumer(AccountRegistry registry, CommandJournal journal, CommandRejections rejections, WorkerMetrics metrics, TimeProvider time,
+public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJournal journal, CommandJournal commands, CommandRejections rejections, WorkerMetrics metrics, TimeProvider time,
     ILogger<SendMessageConsumer> logger) : IConsumer<SendMessage>
 {
     private const string Command = nameof(SendMessage);
@@ -32,85 +33,130 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, Comman
     private async Task<string> HandleAsync(ConsumeContext<SendMessage> context)
     {
         var command = context.Message;
-        var ct = context.CancellationToken;
         if (CommandValidator.Validate(command) is { } problem)
         {
             await rejections.PublishAsync(context, command.CommandId, command.AccountId, Command, problem);
             return "rejected";
         }
 
-        var entry = await journal.BeginAsync(command.CommandId, command.AccountId, Command, ct);
-        switch (entry)
-        {
-            case { State: CommandState.Sending }:
-                // A delivery before this one handed the message to Telegram and never recorded what
-                // happened. Sending again could deliver it twice: report it as unknown instead.
-                metrics.OutcomeUnknown();
-                var unknown = new SendResult(null, new MessageFailed(command.CommandId, command.AccountId, "OUTCOME_UNKNOWN", true, time.GetUtcNow())
-                {
-                    Detail = "A worker stopped after handing this message to Telegram and before recording the outcome; it may or may not have been delivered. Not retried, so that it is never sent twice.",
-                });
-                Log.OutcomeUnknown(logger, command.CommandId, command.AccountId);
-                await RecordAsync(command, CommandState.Sending, CommandState.Unknown, unknown);
-                await PublishAsync(context, unknown);
-                return "unknown";
-            case { Outcome: { } recorded }:
-                Log.Replayed(logger, command.CommandId, entry.State);
-                await PublishAsync(context, JsonSerializer.Deserialize<SendResult>(recorded, Json)!);
-                return "replayed";
-            case { State: not CommandState.Accepted }:
-                Log.Replayed(logger, command.CommandId, entry.State);
-                return "replayed";
-        }
-
-        // First delivery, or one whose predecessor stopped before anything reached Telegram.
         var runtime = registry.Find(command.AccountId);
         if (runtime is null)
         {
             var reason = registry.Owns(registry.ShardOf(command.AccountId)) ? "ACCOUNT_UNKNOWN" : "SHARD_NOT_OWNED";
-            var missing = new SendResult(null, new MessageFailed(command.CommandId, command.AccountId, reason, reason == "ACCOUNT_UNKNOWN", time.GetUtcNow())
-            {
-                Detail = reason == "ACCOUNT_UNKNOWN"
-                    ? "The fleet runs no account with this id: send Authenticate first."
-                    : "This worker does not own the account's shard.",
-            });
-            await RecordAsync(command, CommandState.Accepted, CommandState.Failed, missing);
-            await PublishAsync(context, missing);
-            return "failed";
+            return await NotSentAsync(context, Failure(command, reason, permanent: reason == "ACCOUNT_UNKNOWN", reason == "ACCOUNT_UNKNOWN"
+                ? "The fleet runs no account with this id: send Authenticate first."
+                : "This worker does not own the account's shard."));
         }
 
-        var handedOver = false;
-        var result = await runtime.SendAsync(command, async token =>
+        SendStart? start = null;
+        var result = await runtime.SendAsync(command, async recipientUserId =>
         {
-            if (!await journal.MoveAsync(command.CommandId, CommandState.Accepted, CommandState.Sending, null, token))
+            start = await journal.StartAsync(command.CommandId, command.AccountId, recipientUserId);
+            if (start is { Kind: SendStartKind.Existing, Existing.State: CommandState.Accepted }
+                && await commands.MoveAsync(command.CommandId, CommandState.Accepted, CommandState.Sending, null, CancellationToken.None))
             {
-                throw new InvalidOperationException($"SendMessage {command.CommandId} is no longer 'accepted' in the journal; not sent.");
+                // Left 'accepted' by a worker of an earlier version, which wrote that before anything
+                // else: nothing reached Telegram, so this delivery sends.
+                start = new SendStart(SendStartKind.Started);
             }
 
-            handedOver = true;
-        }, ct);
-        var to = result.Sent is not null ? CommandState.Succeeded : result.Failed!.Reason == "OUTCOME_UNKNOWN" ? CommandState.Unknown : CommandState.Failed;
-        await RecordAsync(command, handedOver ? CommandState.Sending : CommandState.Accepted, to, result);
-        await PublishAsync(context, result);
-        return to switch
+            return start.Kind == SendStartKind.Started;
+        }, context.CancellationToken);
+        switch (start)
         {
-            CommandState.Succeeded => "sent",
-            CommandState.Unknown => "unknown",
-            _ => "failed",
-        };
+            case null:
+                // Nothing reached Telegram (not ready, FLOOD_WAIT, unknown recipient, …).
+                return await NotSentAsync(context, result!);
+            case { Kind: SendStartKind.OptedOut }:
+                return await NotSentAsync(context, Failure(command, "RECIPIENT_OPTED_OUT", permanent: true,
+                    "The recipient asked not to be messaged (STOP); no account of the fleet messages them again."));
+            case { Kind: SendStartKind.Existing, Existing: { } existing }:
+                return await ReplayAsync(context, existing);
+        }
+
+        var to = result!.Sent is not null ? CommandState.Succeeded : result.Failed!.Reason == "OUTCOME_UNKNOWN" ? CommandState.Unknown : CommandState.Failed;
+        // Not cancellable: once Telegram has answered, the answer must be kept.
+        if (!await journal.FinishAsync(command.CommandId, to, JsonSerializer.Serialize(result, Json)))
+        {
+            Log.JournalMoved(logger, command.CommandId, CommandState.Sending, to);
+        }
+
+        return await PublishAsync(context, result);
     }
 
-    private async Task RecordAsync(SendMessage command, CommandState from, CommandState to, SendResult result)
+    /// <summary>Records the outcome of a send that never reached Telegram, or replays an earlier delivery's.</summary>
+    private async Task<string> NotSentAsync(ConsumeContext<SendMessage> context, SendResult result)
     {
-        // Not cancellable: once Telegram has answered, the answer must be kept.
-        if (!await journal.MoveAsync(command.CommandId, from, to, JsonSerializer.Serialize(result, Json), CancellationToken.None))
+        var command = context.Message;
+        var state = result.Failed?.Reason == "OUTCOME_UNKNOWN" ? CommandState.Unknown : CommandState.Failed;
+        return await journal.RecordAsync(command.CommandId, command.AccountId, state, JsonSerializer.Serialize(result, Json)) is { } existing
+            ? await ReplayAsync(context, existing)
+            : await PublishAsync(context, result);
+    }
+
+    /// <summary>An earlier delivery of this command left <paramref name="entry"/>.</summary>
+    private async Task<string> ReplayAsync(ConsumeContext<SendMessage> context, JournalEntry entry)
+    {
+        var command = context.Message;
+        switch (entry)
         {
-            Log.JournalMoved(logger, command.CommandId, from, to);
+            case { Outcome: { } recorded }:
+                Log.Replayed(logger, command.CommandId, entry.State);
+                await PublishAsync(context, JsonSerializer.Deserialize<SendResult>(recorded, Json)!, replay: true);
+                return "replayed";
+            case { State: CommandState.Sending }:
+                // A delivery before this one handed the message to Telegram and never recorded what
+                // happened. Sending again could deliver it twice: report it as unknown instead.
+                Log.OutcomeUnknown(logger, command.CommandId, command.AccountId);
+                var unknown = Failure(command, "OUTCOME_UNKNOWN", permanent: true,
+                    "A worker stopped after handing this message to Telegram and before recording the outcome; it may or may not have been delivered. Not retried, so that it is never sent twice.");
+                if (!await journal.FinishAsync(command.CommandId, CommandState.Unknown, JsonSerializer.Serialize(unknown, Json)))
+                {
+                    Log.JournalMoved(logger, command.CommandId, CommandState.Sending, CommandState.Unknown);
+                }
+
+                return await PublishAsync(context, unknown);
+            default:
+                // Another command's row under this id: this one was never executed, and must not be.
+                Log.CommandIdReused(logger, command.CommandId);
+                return await PublishAsync(context, Failure(command, "COMMAND_ID_REUSED", permanent: true,
+                    "Another command was already executed under this CommandId; nothing was sent. Give every command a new id."));
         }
     }
 
-    private static Task PublishAsync(ConsumeContext context, SendResult result) =>
-        result.Sent is { } sent ? context.Publish(sent, CancellationToken.None) : context.Publish(result.Failed!, CancellationToken.None);
+    private SendResult Failure(SendMessage command, string reason, bool permanent, string detail) =>
+        new(null, new MessageFailed(command.CommandId, command.AccountId, reason, permanent, time.GetUtcNow()) { Detail = detail });
+
+    /// <summary>Publishes <paramref name="result"/> and counts it (a replay is not counted again).</summary>
+    private async Task<string> PublishAsync(ConsumeContext context, SendResult result, bool replay = false)
+    {
+        if (result.Sent is { } sent)
+        {
+            await context.Publish(sent, CancellationToken.None);
+            if (!replay)
+            {
+                metrics.Sent();
+            }
+
+            return "sent";
+        }
+
+        var failed = result.Failed!;
+        await context.Publish(failed, CancellationToken.None);
+        if (replay)
+        {
+            return "replayed";
+        }
+
+        if (failed.Reason == "OUTCOME_UNKNOWN")
+        {
+            metrics.OutcomeUnknown();
+            return "unknown";
+        }
+
+        metrics.Failed(failed.Reason);
+        return "failed";
+    }
 
     private static partial class Log
     {
@@ -119,6 +165,9 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, Comman
 
         [LoggerMessage(EventId = EventIds.SendOutcomeUnknown, Level = LogLevel.Warning, Message = "SendMessage {CommandId} of account {AccountId} was left mid-send by an earlier delivery: reported as OUTCOME_UNKNOWN, not sent again")]
         internal static partial void OutcomeUnknown(ILogger logger, Guid commandId, string accountId);
+
+        [LoggerMessage(EventId = EventIds.CommandRejected, Level = LogLevel.Warning, Message = "SendMessage {CommandId}: another command was already executed under this id; not sent")]
+        internal static partial void CommandIdReused(ILogger logger, Guid commandId);
 
         [LoggerMessage(EventId = EventIds.CommandFailed, Level = LogLevel.Error, Message = "SendMessage {CommandId}: the journal was not in {From}, so {To} was not recorded")]
         internal static partial void JournalMoved(ILogger logger, Guid commandId, CommandState from, CommandState to);
