@@ -132,7 +132,7 @@ var benchmarks = new Dictionary<string, (string Project, string Arguments)>
     ["binding"] = ("./tests/Benchmarks/TgFleet.Benchmarks.csproj", "binding"),
     ["simulator"] = ("./tests/SimulatorBench/SimulatorBench.csproj", "10000 1000 100000"),
     // tests/FleetBench: --accounts logged in on one worker (idle RSS), --senders in flight, --messages per side, --clients for memory.
-    ["fleet"] = ("./tests/FleetBench/TgFleet.FleetBench.csproj", "fleet --accounts 2000 --senders 200 --messages 5000 --clients 1000"),
+    ["fleet"] = ("./tests/FleetBench/TgFleet.FleetBench.csproj", "fleet --accounts 2000 --senders 200 --messages 10000 --clients 1000"),
 };
 
 Task("__Bench").Does(() =>

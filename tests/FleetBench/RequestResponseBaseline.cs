@@ -18,6 +18,7 @@ internal static class RequestResponseBaseline
 {
     public const string ResponderCommand = "__responder";
     private const string Queue = "fleetbench.ping";
+    private const string QuorumQueue = "fleetbench.ping.quorum";
 
     /// <summary>The hidden sub-command: answers every BenchPing until stdin closes or SIGTERM.</summary>
     public static async Task<int> RespondAsync(Uri amqp, int prefetch)
@@ -28,7 +29,14 @@ internal static class RequestResponseBaseline
             cfg.ReceiveEndpoint(Queue, e =>
             {
                 e.PrefetchCount = prefetch;
-                e.Handler<BenchPing>(c => c.RespondAsync(new BenchPong(c.Message.CommandId, c.Message.AccountId, 1, 1, c.SentTime is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : default)));
+                e.Handler<BenchPing>(Respond);
+            });
+            // The same on a quorum queue, the kind the shard queues are: for comparison only.
+            cfg.ReceiveEndpoint(QuorumQueue, e =>
+            {
+                e.SetQuorumQueue();
+                e.PrefetchCount = prefetch;
+                e.Handler<BenchPing>(Respond);
             });
         });
         using var stop = new CancellationTokenSource();
@@ -51,11 +59,28 @@ internal static class RequestResponseBaseline
         return 0;
     }
 
-    /// <summary>Round trips/s of <paramref name="count"/> requests, <paramref name="window"/> in flight, after a warm-up; and where the CPU went.</summary>
-    public static async Task<(double RoundTripsPerSecond, string Cpu)> MeasureAsync(IBus bus, int window, int count, Dictionary<int, string> roles, CancellationToken cancellationToken)
+    private static Task Respond(ConsumeContext<BenchPing> c) =>
+        c.RespondAsync(new BenchPong(c.Message.CommandId, c.Message.AccountId, 1, 1, c.SentTime is { } t ? new DateTimeOffset(t, TimeSpan.Zero) : default));
+
+    /// <summary>
+    /// <paramref name="count"/> round trips on the classic queue (R1's denominator) and on a quorum
+    /// queue like the shard queues (for comparison), <paramref name="window"/> in flight, each
+    /// queue warmed up with <paramref name="warmUp"/> of them before either is measured.
+    /// </summary>
+    public static async Task<((double RoundTripsPerSecond, string Cpu) Classic, (double RoundTripsPerSecond, string Cpu) Quorum)> MeasureAsync(
+        IBus bus, int window, int warmUp, int count, Dictionary<int, string> roles, CancellationToken cancellationToken)
     {
-        var client = bus.CreateRequestClient<BenchPing>(new Uri("queue:" + Queue), RequestTimeout.After(s: 60));
-        await RunAsync(client, window, Math.Max(window * 5, count / 10), cancellationToken);
+        // An exchange address, as the fleet's SendToShard uses: a queue: send would declare a classic
+        // queue, which RabbitMQ refuses for the quorum one.
+        var classic = bus.CreateRequestClient<BenchPing>(new Uri("exchange:" + Queue), RequestTimeout.After(s: 60));
+        var quorum = bus.CreateRequestClient<BenchPing>(new Uri("exchange:" + QuorumQueue), RequestTimeout.After(s: 60));
+        await RunAsync(classic, window, warmUp, cancellationToken);
+        await RunAsync(quorum, window, warmUp, cancellationToken);
+        return (await MeasureAsync(classic, window, count, roles, cancellationToken), await MeasureAsync(quorum, window, count, roles, cancellationToken));
+    }
+
+    private static async Task<(double RoundTripsPerSecond, string Cpu)> MeasureAsync(IRequestClient<BenchPing> client, int window, int count, Dictionary<int, string> roles, CancellationToken cancellationToken)
+    {
         var cpu = CpuMeter.Start(roles);
         var clock = Stopwatch.StartNew();
         await RunAsync(client, window, count, cancellationToken);

@@ -71,23 +71,28 @@ internal static class SimulatorPhase
 
         // R1's denominator: bare request/response, same broker, same number in flight; the
         // responder stops before the fleet's sends are measured.
-        double roundTrips;
-        string baselineCpu;
+        // Both sides warm up with the same number of round trips first: the JIT's tiering takes
+        // seconds, and a side measured while it is still compiling would look slower than it is.
+        var warmUp = Math.Max(options.Senders * 5, options.Messages / 2);
+        double roundTrips, quorumRoundTrips;
+        string baselineCpu, quorumCpu;
         await using (var responder = FleetChild.Start("responder", typeof(SimulatorPhase).Assembly.Location, new Dictionary<string, string>(), servers.Sandbox,
             RequestResponseBaseline.ResponderCommand, servers.RabbitMq.AmqpUri(Baseline).ToString(), options.Senders.ToString(CultureInfo.InvariantCulture)))
         {
             await WaitForLineAsync(responder, "ready", cancellationToken);
             await using var requester = await BenchBus.StartAsync(servers.RabbitMq.AmqpUri(Baseline), cancellationToken);
-            (roundTrips, baselineCpu) = await RequestResponseBaseline.MeasureAsync(requester.Bus, options.Senders, options.Messages,
-                new Dictionary<int, string> { [responder.Pid] = "responder", [worker.Pid] = "worker", [simulator.Pid] = "simulator" }, cancellationToken);
+            var roles = new Dictionary<int, string> { [responder.Pid] = "responder", [worker.Pid] = "worker", [simulator.Pid] = "simulator" };
+            ((roundTrips, baselineCpu), (quorumRoundTrips, quorumCpu)) = await RequestResponseBaseline.MeasureAsync(requester.Bus, options.Senders, warmUp, options.Messages, roles, cancellationToken);
         }
 
-        Console.WriteLine($"baseline: bare MassTransit request/response {roundTrips:0} round trips/s ({options.Messages} requests, {options.Senders} in flight, responder in a child process, classic queue)");
+        Console.WriteLine($"baseline: bare MassTransit request/response {roundTrips:0} round trips/s ({options.Messages} requests after {warmUp} to warm up, {options.Senders} in flight, responder in a child process, classic queue)");
         Console.WriteLine($"baseline cpu: {baselineCpu}");
+        Console.WriteLine($"for comparison, not in R1: the same on a quorum queue (as the shard queues are) {quorumRoundTrips:0} round trips/s ({quorumRoundTrips / roundTrips:0.00} of the classic queue's)");
+        Console.WriteLine($"quorum baseline cpu: {quorumCpu}");
 
         // R1's numerator: SendMessage from S distinct accounts, each waiting for its MessageSent before the next.
         var recipients = users.Select(u => Recipient.Username(u.Username!)).ToArray();
-        var warm = await SendAsync(bus, ids, recipients, options.Senders, options.Senders * 2, cancellationToken);
+        var warm = await SendAsync(bus, ids, recipients, options.Senders, warmUp, cancellationToken);
         var cpu = CpuMeter.Start(new Dictionary<int, string> { [worker.Pid] = "worker", [simulator.Pid] = "simulator" });
         clock.Restart();
         var measured = await SendAsync(bus, ids, recipients, options.Senders, options.Messages, cancellationToken);
