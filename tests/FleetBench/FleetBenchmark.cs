@@ -28,6 +28,7 @@ internal static class FleetBenchmark
         var messages = Option(args, "--messages", 10_000);
         var clients = Option(args, "--clients", 1_000);
         var loginWindow = Option(args, "--login-window", 200);
+        var shards = Option(args, "--shards", TgFleet.Contracts.Addressing.ShardAddressing.DefaultShardCount);
         if (Value(args, "--worker-dll") is { } workerDll)
         {
             Proc.WorkerDll = Path.GetFullPath(workerDll);
@@ -59,7 +60,13 @@ internal static class FleetBenchmark
         if (!args.Contains("--skip-simulator"))
         {
             var clock = Stopwatch.StartNew();
-            fleet = await SimulatorPhase.RunAsync(servers, new SimulatorPhase.Options(accounts, senders, messages, loginWindow), stop.Token);
+            if (shards != TgFleet.Contracts.Addressing.ShardAddressing.DefaultShardCount)
+            {
+                servers.ExtraWorkerSettings["Shards__Count"] = shards.ToString(CultureInfo.InvariantCulture);
+                Console.WriteLine($"worker setting: Shards__Count = {shards} (the simulator phase only; the fleet's default is {TgFleet.Contracts.Addressing.ShardAddressing.DefaultShardCount})");
+            }
+
+            fleet = await SimulatorPhase.RunAsync(servers, new SimulatorPhase.Options(accounts, senders, messages, loginWindow, shards), stop.Token);
             Console.WriteLine($"simulator phase: {clock.Elapsed.TotalSeconds:0.0} s");
         }
 

@@ -22,7 +22,7 @@ internal static class SimulatorPhase
     private const string Baseline = "baseline";
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
 
-    public sealed record Options(int Accounts, int Senders, int Messages, int LoginWindow);
+    public sealed record Options(int Accounts, int Senders, int Messages, int LoginWindow, int Shards);
 
     public sealed record Result(double SendsPerSecond, double RoundTripsPerSecond, int Accounts, double IdleMbPerAccount);
 
@@ -55,7 +55,7 @@ internal static class SimulatorPhase
             await Parallel.ForEachAsync(Enumerable.Range(0, ids.Length), new ParallelOptions { MaxDegreeOfParallelism = options.LoginWindow, CancellationToken = cancellationToken },
                 async (i, ct) =>
                 {
-                    await LogInAsync(bus, http, ids[i], Phone(seeded[i]), ct);
+                    await LogInAsync(bus, http, ids[i], Phone(seeded[i]), options.Shards, ct);
                     Interlocked.Increment(ref done);
                 });
         }
@@ -92,10 +92,10 @@ internal static class SimulatorPhase
 
         // R1's numerator: SendMessage from S distinct accounts, each waiting for its MessageSent before the next.
         var recipients = users.Select(u => Recipient.Username(u.Username!)).ToArray();
-        var warm = await SendAsync(bus, ids, recipients, options.Senders, warmUp, cancellationToken);
+        var warm = await SendAsync(bus, ids, recipients, options.Senders, warmUp, options.Shards, cancellationToken);
         var cpu = CpuMeter.Start(new Dictionary<int, string> { [worker.Pid] = "worker", [simulator.Pid] = "simulator" });
         clock.Restart();
-        var measured = await SendAsync(bus, ids, recipients, options.Senders, options.Messages, cancellationToken);
+        var measured = await SendAsync(bus, ids, recipients, options.Senders, options.Messages, options.Shards, cancellationToken);
         var sendSeconds = clock.Elapsed.TotalSeconds;
         var sendCpu = cpu.Stop(options.Messages);
         var sends = measured.Sent / sendSeconds;
@@ -115,20 +115,20 @@ internal static class SimulatorPhase
 
     private static string Phone(Created created) => created.Phone.StartsWith('+') ? created.Phone : "+" + created.Phone;
 
-    private static async Task LogInAsync(BenchBus bus, HttpClient http, string accountId, string phone, CancellationToken cancellationToken)
+    private static async Task LogInAsync(BenchBus bus, HttpClient http, string accountId, string phone, int shards, CancellationToken cancellationToken)
     {
         var awaitingCode = bus.ExpectState(accountId, AuthenticationState.AwaitingCode);
-        await bus.Bus.SendToShard(new Authenticate(NewId.NextGuid(), accountId, phone), cancellationToken: cancellationToken);
+        await bus.Bus.SendToShard(new Authenticate(NewId.NextGuid(), accountId, phone), shards, cancellationToken);
         await awaitingCode.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
         var code = (await http.GetFromJsonAsync<CodeView>(new Uri("control/codes/" + Uri.EscapeDataString(phone), UriKind.Relative), cancellationToken))!.Code;
         var ready = bus.ExpectState(accountId, AuthenticationState.Ready);
-        await bus.Bus.SendToShard(new SubmitAuthenticationCode(NewId.NextGuid(), accountId, code), cancellationToken: cancellationToken);
+        await bus.Bus.SendToShard(new SubmitAuthenticationCode(NewId.NextGuid(), accountId, code), shards, cancellationToken);
         await ready.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
     }
 
     private sealed record Sending(long Sent, long Failed, string Reasons);
 
-    private static async Task<Sending> SendAsync(BenchBus bus, string[] ids, Recipient[] recipients, int senders, int count, CancellationToken cancellationToken)
+    private static async Task<Sending> SendAsync(BenchBus bus, string[] ids, Recipient[] recipients, int senders, int count, int shards, CancellationToken cancellationToken)
     {
         var remaining = (long)count;
         long sent = 0, failed = 0;
@@ -140,7 +140,7 @@ internal static class SimulatorPhase
             {
                 var command = new SendMessage(NewId.NextGuid(), ids[lane], recipients[lane], $"bench {lane}/{n++}");
                 var outcome = bus.ExpectOutcome(command.CommandId);
-                await bus.Bus.SendToShard(command, cancellationToken: cancellationToken);
+                await bus.Bus.SendToShard(command, shards, cancellationToken);
                 var result = await outcome.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
                 if (result.Sent)
                 {
