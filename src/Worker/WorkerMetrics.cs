@@ -19,6 +19,7 @@ public sealed class WorkerMetrics
     private readonly Counter<long> _floodWaits;
     private readonly Counter<long> _outcomeUnknown;
     private readonly Counter<long> _incoming;
+    private readonly Histogram<int> _journalBatch;
     private readonly Meter _meter;
 
     /// <summary>Instruments on a meter of <paramref name="meters"/>.</summary>
@@ -39,6 +40,8 @@ public sealed class WorkerMetrics
         _floodWaits = meter.CreateCounter<long>("tgfleet.flood_waits", "{wait}", "FLOOD_WAIT answers that paused an account.");
         _outcomeUnknown = meter.CreateCounter<long>("tgfleet.messages.outcome_unknown", "{message}", "Sends whose outcome a crash left unknown (reported, never retried).");
         _incoming = meter.CreateCounter<long>("tgfleet.messages.received", "{message}", "Incoming messages published.");
+        _journalBatch = meter.CreateHistogram<int>("tgfleet.journal.batch.rows", "{row}", "Journal rows written per database statement, by statement (start, finish).",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
     }
 
     /// <summary>Reports the number of TDLib clients alive as <c>tgfleet.clients.alive</c>.</summary>
@@ -63,6 +66,9 @@ public sealed class WorkerMetrics
 
     /// <summary>Counts an unknown outcome.</summary>
     public void OutcomeUnknown() => _outcomeUnknown.Add(1);
+
+    /// <summary>Records how many journal rows one statement carried (<paramref name="statement"/>: start or finish).</summary>
+    public void JournalBatch(string statement, int rows) => _journalBatch.Record(rows, new KeyValuePair<string, object?>("statement", statement));
 
     /// <summary>Counts an incoming message.</summary>
     public void Received() => _incoming.Add(1);

@@ -116,6 +116,16 @@ internal sealed class FleetChild : IAsyncDisposable
     }
 
     /// <summary>A value of the Prometheus text at <c>/metrics</c> (the first sample of <paramref name="metric"/>), or null.</summary>
+    /// <summary>The sum of <paramref name="metric"/> over all its label sets (0 when absent).</summary>
+    public async Task<double> MetricSumAsync(string metric, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(10) };
+        var text = await http.GetStringAsync(new Uri("metrics", UriKind.Relative), cancellationToken);
+        return text.Split('\n')
+            .Where(line => line.StartsWith(metric, StringComparison.Ordinal) && line.Length > metric.Length && line[metric.Length] is ' ' or '{')
+            .Sum(line => double.Parse(line[(line.LastIndexOf('}') is var brace and >= 0 ? brace + 1 : metric.Length)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture));
+    }
+
     public async Task<double?> MetricAsync(string metric, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(10) };

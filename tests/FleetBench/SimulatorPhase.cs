@@ -93,6 +93,7 @@ internal static class SimulatorPhase
         // R1's numerator: SendMessage from S distinct accounts, each waiting for its MessageSent before the next.
         var recipients = users.Select(u => Recipient.Username(u.Username!)).ToArray();
         var warm = await SendAsync(bus, ids, recipients, options.Senders, warmUp, options.Shards, cancellationToken);
+        var (rowsBefore, statementsBefore) = (await worker.MetricSumAsync("tgfleet_journal_batch_rows_sum", cancellationToken), await worker.MetricSumAsync("tgfleet_journal_batch_rows_count", cancellationToken));
         var cpu = CpuMeter.Start(new Dictionary<int, string> { [worker.Pid] = "worker", [simulator.Pid] = "simulator" });
         clock.Restart();
         var measured = await SendAsync(bus, ids, recipients, options.Senders, options.Messages, options.Shards, cancellationToken);
@@ -101,6 +102,9 @@ internal static class SimulatorPhase
         var sends = measured.Sent / sendSeconds;
         Console.WriteLine($"sends: {measured.Sent} MessageSent, {measured.Failed} MessageFailed {measured.Reasons} of {options.Messages} SendMessage from {options.Senders} accounts ({options.Senders} in flight) in {sendSeconds:0.0} s: {sends:0} completions/s (warm-up: {warm.Sent} sent, {warm.Failed} failed)");
         Console.WriteLine($"sends cpu: {sendCpu}");
+        var rows = await worker.MetricSumAsync("tgfleet_journal_batch_rows_sum", cancellationToken) - rowsBefore;
+        var statements = await worker.MetricSumAsync("tgfleet_journal_batch_rows_count", cancellationToken) - statementsBefore;
+        Console.WriteLine($"journal: {rows:0} rows in {statements:0} statements while measuring ({rows / statements:0.0} rows per statement; tgfleet.journal.batch.rows)");
         var delivered = (await http.GetFromJsonAsync<Stats>(new Uri("health", UriKind.Relative), cancellationToken))!.Delivered;
         Console.WriteLine($"witness: the simulator delivered {delivered} messages in all (warm-up and measured)");
         return new Result(sends, roundTrips, ids.Length, idleMbPerAccount);

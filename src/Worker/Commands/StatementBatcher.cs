@@ -17,6 +17,7 @@ public sealed class StatementBatcher<TItem, TResult> : IAsyncDisposable
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> _execute;
     private readonly Func<TItem, Guid> _key;
+    private readonly Action<int>? _executed;
     private readonly int _maxBatch;
     private readonly SemaphoreSlim _slots;
     private readonly int _maxInFlight;
@@ -26,12 +27,15 @@ public sealed class StatementBatcher<TItem, TResult> : IAsyncDisposable
     /// <param name="key">Two items with the same key never share a batch (the later one waits for the next).</param>
     /// <param name="maxBatch">The most items in one statement.</param>
     /// <param name="maxInFlight">The most statements running at once.</param>
-    public StatementBatcher(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> execute, Func<TItem, Guid> key, int maxBatch = 128, int maxInFlight = 2)
+    /// <param name="executed">Told the size of every batch that ran (for a metric).</param>
+    public StatementBatcher(Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> execute, Func<TItem, Guid> key, int maxBatch = 128, int maxInFlight = 2,
+        Action<int>? executed = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
         _execute = execute;
         _key = key;
+        _executed = executed;
         _maxBatch = maxBatch;
         _maxInFlight = maxInFlight;
         _slots = new SemaphoreSlim(maxInFlight, maxInFlight);
@@ -111,6 +115,7 @@ public sealed class StatementBatcher<TItem, TResult> : IAsyncDisposable
                 throw new InvalidOperationException($"A batch of {batch.Count} writes returned {results.Count} results.");
             }
 
+            _executed?.Invoke(batch.Count);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Result.TrySetResult(results[i]);

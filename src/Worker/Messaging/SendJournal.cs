@@ -83,12 +83,12 @@ public sealed class SendJournal : IAsyncDisposable
     private readonly StatementBatcher<StartItem, SendStart> _starts;
     private readonly StatementBatcher<FinishItem, bool> _finishes;
 
-    /// <summary>Creates the journal over <paramref name="db"/>.</summary>
-    public SendJournal(NpgsqlDataSource db)
+    /// <summary>Creates the journal over <paramref name="db"/>; rows per statement go to <paramref name="metrics"/>.</summary>
+    public SendJournal(NpgsqlDataSource db, WorkerMetrics? metrics = null)
     {
         _db = db;
-        _starts = new(StartBatchAsync, i => i.CommandId);
-        _finishes = new(FinishBatchAsync, i => i.CommandId);
+        _starts = new(StartBatchAsync, i => i.CommandId, executed: rows => metrics?.JournalBatch("start", rows));
+        _finishes = new(FinishBatchAsync, i => i.CommandId, executed: rows => metrics?.JournalBatch("finish", rows));
     }
 
     /// <summary>

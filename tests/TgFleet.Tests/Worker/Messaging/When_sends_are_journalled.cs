@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using Dapper;
 using Npgsql;
 using NUnit.Framework;
 using TgFleet.Testing;
+using TgFleet.Worker;
 using TgFleet.Worker.Commands;
 using TgFleet.Worker.Messaging;
 
@@ -58,6 +60,49 @@ public sealed class When_sends_are_journalled
             "SELECT command_id, state, (outcome->>'n')::int FROM command_journal WHERE command_id = ANY(@Ids)", new { Ids = ids })).ToDictionary(r => r.Id);
         Assert.That(rows, Has.Count.EqualTo(ids.Length));
         Assert.That(ids.Select((id, i) => rows[id].N == i && rows[id].State == (i % 2 == 0 ? "succeeded" : "failed")), Is.All.True, "each outcome landed on its own row");
+    }
+
+    [Test]
+    public async Task Concurrent_sends_share_statements_and_the_metric_counts_every_row()
+    {
+        using var meter = new Meter("TgFleet.Worker.Tests." + nameof(When_sends_are_journalled));
+        var recorded = new List<(string Statement, int Rows)>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter == meter && instrument.Name == "tgfleet.journal.batch.rows")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<int>((_, rows, tags, _) =>
+        {
+            lock (recorded)
+            {
+                recorded.Add(((string)tags[0].Value!, rows));
+            }
+        });
+        listener.Start();
+        await using var journal = new SendJournal(_source, new WorkerMetrics(meter));
+        var ids = Enumerable.Range(0, 200).Select(_ => Guid.NewGuid()).ToArray();
+
+        await Task.WhenAll(ids.Select(id => Task.Run(() => journal.StartAsync(id, "acct", 0))));
+        await Task.WhenAll(ids.Select(id => Task.Run(() => journal.FinishAsync(id, CommandState.Succeeded, "{}"))));
+
+        List<(string Statement, int Rows)> seen;
+        lock (recorded)
+        {
+            seen = [.. recorded];
+        }
+
+        var starts = seen.Where(r => r.Statement == "start").ToList();
+        var finishes = seen.Where(r => r.Statement == "finish").ToList();
+        Assert.That(starts.Sum(r => r.Rows), Is.EqualTo(ids.Length), "every start row is counted once");
+        Assert.That(finishes.Sum(r => r.Rows), Is.EqualTo(ids.Length), "every finish row is counted once");
+        Assert.That(starts.Count, Is.LessThan(ids.Length), "200 concurrent starts did not take 200 statements");
+        Assert.That(starts.Max(r => r.Rows), Is.LessThanOrEqualTo(128), "a statement carries at most 128 rows");
     }
 
     [Test]
