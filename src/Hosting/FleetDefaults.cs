@@ -35,16 +35,19 @@ public static class FleetDefaults
                 .AddMeter("MassTransit")
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
+                .AddPrometheusExporter());
+        // Traces only when there is somewhere to send them: a listening TracerProvider makes
+        // MassTransit create and tag activities for every receive, consume and publish, which cost
+        // the worker a fifth of its CPU per sent message in the fleet benchmark for nothing.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            otel.WithTracing(tracing => tracing
                 .AddSource("MassTransit")
                 .AddSource("TgFleet.*")
                 .AddAspNetCoreInstrumentation(options => options.Filter = context =>
                     !context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
-                    && !context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal)));
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
-            otel.WithTracing(tracing => tracing.AddOtlpExporter());
+                    && !context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal))
+                .AddOtlpExporter());
         }
 
         return builder;
