@@ -4,7 +4,9 @@ namespace TgFleet.Worker.Sharding;
 
 /// <summary>
 /// Readiness of a worker: it has joined shard ownership (its first lease round completed: it is
-/// counted in the fair share and holds its leases) and is not handing its shards over.
+/// counted in the fair share and holds its leases) and is not handing its shards over. Starting
+/// and handing over are expected, not failures: they are Degraded (logged as warnings, answered
+/// 503 by <c>/health/ready</c>), so every start and stop does not log errors.
 /// </summary>
 public sealed class ShardOwnershipHealthCheck(ShardOwnership ownership, IHostApplicationLifetime lifetime) : IHealthCheck
 {
@@ -14,8 +16,8 @@ public sealed class ShardOwnershipHealthCheck(ShardOwnership ownership, IHostApp
         var owned = ownership.Owned.Count;
         var data = new Dictionary<string, object> { ["worker"] = ownership.WorkerId, ["shards"] = owned };
         return Task.FromResult(
-            lifetime.ApplicationStopping.IsCancellationRequested ? HealthCheckResult.Unhealthy($"Worker {ownership.WorkerId} is handing its shards over.", data: data)
-            : !ownership.Joined ? HealthCheckResult.Unhealthy($"Worker {ownership.WorkerId} has not joined shard ownership yet.", data: data)
+            lifetime.ApplicationStopping.IsCancellationRequested ? HealthCheckResult.Degraded($"Worker {ownership.WorkerId} is handing its shards over.", data: data)
+            : !ownership.Joined ? HealthCheckResult.Degraded($"Worker {ownership.WorkerId} has not joined shard ownership yet.", data: data)
             : HealthCheckResult.Healthy($"Worker {ownership.WorkerId} owns {owned} shards.", data));
     }
 }

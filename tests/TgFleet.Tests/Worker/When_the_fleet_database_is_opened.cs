@@ -23,10 +23,7 @@ public sealed class When_the_fleet_database_is_opened
         await using var source = FleetDatabase.DataSource(_db.ConnectionString);
         await using var conn = await source.OpenConnectionAsync();
 
-        for (var i = 0; i < 10; i++)
-        {
-            await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM command_journal WHERE account_id = @Account", new { Account = "a" + i });
-        }
+        await RunTenTimesAsync(conn);
 
         var prepared = await conn.QueryAsync<string>("SELECT statement FROM pg_prepared_statements");
         Assert.That(prepared, Has.Some.Contains("FROM command_journal WHERE account_id"));
@@ -38,11 +35,16 @@ public sealed class When_the_fleet_database_is_opened
         await using var source = FleetDatabase.DataSource(_db.ConnectionString + ";Max Auto Prepare=0");
         await using var conn = await source.OpenConnectionAsync();
 
+        await RunTenTimesAsync(conn);
+
+        Assert.That(await conn.QueryAsync<string>("SELECT statement FROM pg_prepared_statements"), Is.Empty);
+    }
+
+    private static async Task RunTenTimesAsync(Npgsql.NpgsqlConnection conn)
+    {
         for (var i = 0; i < 10; i++)
         {
             await conn.ExecuteScalarAsync<int>("SELECT count(*) FROM command_journal WHERE account_id = @Account", new { Account = "a" + i });
         }
-
-        Assert.That(await conn.QueryAsync<string>("SELECT statement FROM pg_prepared_statements"), Is.Empty);
     }
 }
