@@ -249,15 +249,11 @@ public sealed partial class AccountRuntime
         return Fail(command, reason, permanent, detail: $"Telegram answered {code} {message}");
     }
 
-    private SendResult Fail(SendMessage command, string reason, bool permanent, DateTimeOffset? retryAfter = null, string? detail = null)
-    {
-        return new SendResult(null, new MessageFailed(command.CommandId, AccountId, reason, permanent, _services.Time.GetUtcNow()) { RetryAfter = retryAfter, Detail = detail });
-    }
+    private SendResult Fail(SendMessage command, string reason, bool permanent, DateTimeOffset? retryAfter = null, string? detail = null) =>
+        new(null, new MessageFailed(command.CommandId, AccountId, reason, permanent, _services.Time.GetUtcNow()) { RetryAfter = retryAfter, Detail = detail });
 
-    private SendResult Unknown(SendMessage command, string detail)
-    {
-        return Fail(command, "OUTCOME_UNKNOWN", permanent: true, detail: detail + " Not retried, so that it is never sent twice.");
-    }
+    private SendResult Unknown(SendMessage command, string detail) =>
+        Fail(command, "OUTCOME_UNKNOWN", permanent: true, detail: detail + " Not retried, so that it is never sent twice.");
 
     // ------------------------------------------------------------------ recipients
 

@@ -70,7 +70,9 @@ public sealed class CommandJournal(NpgsqlDataSource db)
             new { CommandId = commandId, From = Name(from), To = Name(to), Outcome = outcome }, cancellationToken: cancellationToken)) == 1;
     }
 
-    private static string Name(CommandState state) => state.ToString().ToLowerInvariant();
+    /// <summary>The state's name in the <c>state</c> column.</summary>
+    internal static string Name(CommandState state) => state.ToString().ToLowerInvariant();
 
-    private static CommandState Parse(string state) => Enum.Parse<CommandState>(state, ignoreCase: true);
+    /// <summary>The state a <c>state</c> column holds.</summary>
+    internal static CommandState Parse(string state) => Enum.Parse<CommandState>(state, ignoreCase: true);
 }

@@ -5,7 +5,8 @@ namespace TgFleet.Worker.Messaging;
 
 /// <summary>
 /// The fleet-wide opt-out list (<c>opt_outs</c>, 0005_account_status.sql): a Telegram user who
-/// replied STOP or unsubscribe to any account is never messaged by any account again.
+/// replied STOP or unsubscribe to any account is never messaged by any account again (the check
+/// is part of the send's journal statement, <see cref="SendJournal"/>).
 /// </summary>
 public sealed class OptOutStore(NpgsqlDataSource db)
 {
@@ -23,13 +24,5 @@ public sealed class OptOutStore(NpgsqlDataSource db)
         await conn.ExecuteAsync(new CommandDefinition(
             "INSERT INTO opt_outs (telegram_user_id, account_id, reason) VALUES (@UserId, @AccountId, @Reason) ON CONFLICT (telegram_user_id) DO NOTHING",
             new { UserId = userId, AccountId = accountId, Reason = reason }, cancellationToken: cancellationToken));
-    }
-
-    /// <summary>Whether <paramref name="userId"/> is on the list.</summary>
-    public async Task<bool> ContainsAsync(long userId, CancellationToken cancellationToken)
-    {
-        await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM opt_outs WHERE telegram_user_id = @UserId)", new { UserId = userId }, cancellationToken: cancellationToken));
     }
 }

@@ -37,8 +37,6 @@ public sealed record SendStart(SendStartKind Kind, JournalEntry? Existing = null
 /// </summary>
 public sealed class SendJournal : IAsyncDisposable
 {
-    private const string Command = "SendMessage";
-
     private const string StartSql = """
         WITH input AS (
             SELECT * FROM unnest(@Ids::uuid[], @Accounts::text[], @Users::bigint[]) AS i(command_id, account_id, user_id)
@@ -101,7 +99,7 @@ public sealed class SendJournal : IAsyncDisposable
 
     /// <summary>Moves a <c>sending</c> row to its outcome; false when it was not <c>sending</c>.</summary>
     public Task<bool> FinishAsync(Guid commandId, CommandState to, string outcome) =>
-        _finishes.RunAsync(new FinishItem(commandId, Name(to), outcome));
+        _finishes.RunAsync(new FinishItem(commandId, CommandJournal.Name(to), outcome));
 
     /// <summary>
     /// Records the final outcome of a send that never reached Telegram. Returns null when recorded,
@@ -113,10 +111,10 @@ public sealed class SendJournal : IAsyncDisposable
         {
             await using var conn = await _db.OpenConnectionAsync();
             var row = await conn.QuerySingleOrDefaultAsync<(string? State, string? Outcome, bool Fresh)?>(RecordSql,
-                new { CommandId = commandId, AccountId = accountId, State = Name(state), Outcome = outcome });
+                new { CommandId = commandId, AccountId = accountId, State = CommandJournal.Name(state), Outcome = outcome });
             if (row is { } found)
             {
-                return found.Fresh ? null : new JournalEntry(Parse(found.State!), found.Outcome);
+                return found.Fresh ? null : new JournalEntry(CommandJournal.Parse(found.State!), found.Outcome);
             }
 
             // A concurrent delivery inserted the row after this statement's snapshot: read it again.
@@ -151,7 +149,7 @@ public sealed class SendJournal : IAsyncDisposable
             answers[i] = row switch
             {
                 { Started: true } => new SendStart(SendStartKind.Started),
-                { State: { } state } => new SendStart(SendStartKind.Existing, new JournalEntry(Parse(state), row.Outcome)),
+                { State: { } state } => new SendStart(SendStartKind.Existing, new JournalEntry(CommandJournal.Parse(state), row.Outcome)),
                 { OptedOut: true } => new SendStart(SendStartKind.OptedOut),
                 _ => null,
             };
@@ -170,7 +168,7 @@ public sealed class SendJournal : IAsyncDisposable
                 if (answers[i] is null)
                 {
                     var row = existing[items[i].CommandId];
-                    answers[i] = new SendStart(SendStartKind.Existing, new JournalEntry(Parse(row.State), row.Outcome));
+                    answers[i] = new SendStart(SendStartKind.Existing, new JournalEntry(CommandJournal.Parse(row.State), row.Outcome));
                 }
             }
         }
@@ -189,10 +187,6 @@ public sealed class SendJournal : IAsyncDisposable
         })).ToHashSet();
         return [.. items.Select(i => moved.Contains(i.CommandId))];
     }
-
-    private static string Name(CommandState state) => state.ToString().ToLowerInvariant();
-
-    private static CommandState Parse(string state) => Enum.Parse<CommandState>(state, ignoreCase: true);
 
     private sealed record StartItem(Guid CommandId, string AccountId, long RecipientUserId);
 

@@ -72,6 +72,35 @@ public sealed class When_a_message_is_sent
     }
 
     [Test]
+    public async Task A_command_id_another_command_already_used_is_refused_and_nothing_is_sent()
+    {
+        var to = await _bed.NewRecipientAsync();
+        var command = new SendMessage(Guid.NewGuid(), _account, Recipient.Username(to.Username), "same id as a log-out");
+        var journal = new CommandJournal(_bed.Bed.Db);
+        await journal.BeginAsync(command.CommandId, _account, "LogOut", default);
+        await journal.MoveAsync(command.CommandId, CommandState.Accepted, CommandState.Succeeded, null, default);
+
+        var failed = (MessageFailed)await _bed.SendAsync(command);
+
+        Assert.That((failed.Reason, failed.Permanent), Is.EqualTo(("COMMAND_ID_REUSED", true)));
+        Assert.That(await _bed.Sim.ReceivedAsync("@" + to.Username), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_row_an_earlier_version_left_accepted_is_sent_once()
+    {
+        var to = await _bed.NewRecipientAsync();
+        var command = new SendMessage(Guid.NewGuid(), _account, Recipient.Username(to.Username), "left accepted");
+        await new CommandJournal(_bed.Bed.Db).BeginAsync(command.CommandId, _account, nameof(SendMessage), default);
+
+        var sent = (MessageSent)await _bed.SendAsync(command);
+        var again = (MessageSent)await _bed.SendAsync(command, occurrence: 2);
+
+        Assert.That(again, Is.EqualTo(sent));
+        Assert.That(Texts(await _bed.Sim.ReceivedAsync("@" + to.Username)), Is.EqualTo("left accepted"));
+    }
+
+    [Test]
     public async Task Markdown_is_parsed_by_TDLib_and_entities_are_kept()
     {
         var to = await _bed.NewRecipientAsync();
