@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -14,11 +15,17 @@ internal readonly record struct CloudAnswer(JsonDocument? Document, int Code, st
     public JsonElement Ok => Document!.RootElement.GetProperty("ok");
 }
 
+/// <summary>A real proxy a client's connection goes through (a SOCKS5 server on loopback, such as the egress gate).</summary>
+internal sealed record LinkProxy(Uri Address, string? Username, string? Password);
+
 /// <summary>
-/// The one WebSocket a backend instance shares among all its clients (the multiplexed
-/// connection). Requests are framed as JSON objects with an id; answers come back by id; pushes
-/// are routed by client id. When the socket drops, every pending request is sent again after the
-/// reconnect (requests that change state carry ids the cloud deduplicates).
+/// One simulated client's own connection to the cloud (as each TDLib client has its own), through
+/// the client's proxy when that is a real one (<see cref="LinkProxy"/>). Requests are framed as
+/// JSON objects with an id; answers come back by id; pushes go to the client. While connected it
+/// pings the cloud as often as the cloud's hello asked, so that a live client is never silent; a
+/// frozen process pings nothing and the cloud drops it after its disconnect delay. When the socket
+/// drops, every pending request is sent again after the reconnect (requests that change state
+/// carry ids the cloud deduplicates).
 /// </summary>
 internal sealed class ServerLink : IAsyncDisposable
 {
@@ -30,15 +37,33 @@ internal sealed class ServerLink : IAsyncDisposable
     private readonly Task _loop;
     private Channel<byte[]> _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Func<LinkProxy?> _route;
+    private readonly int _clientId;
     private long _nextId;
     private int _connection;
+    private CancellationTokenSource? _current;
 
-    public ServerLink(Uri address, string instance, Action<JsonDocument> onPush, Action<bool> onConnectionChanged)
+    public ServerLink(Uri address, string instance, int clientId, Func<LinkProxy?> route, Action<JsonDocument> onPush, Action<bool> onConnectionChanged)
     {
         _address = new Uri(address + (address.Query.Length > 0 ? "&" : "?") + "instance=" + instance);
+        _clientId = clientId;
+        _route = route;
         _onPush = onPush;
         _onConnectionChanged = onConnectionChanged;
         _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Drops the connection so that it is made again (the client's proxy changed).</summary>
+    public void Reconnect()
+    {
+        try
+        {
+            _current?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Between connections.
+        }
     }
 
     public bool IsConnected => _connected.Task.IsCompletedSuccessfully;
@@ -96,12 +121,21 @@ internal sealed class ServerLink : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             using var socket = new ClientWebSocket();
-            socket.Options.KeepAliveInterval = TimeSpan.FromSeconds(15);
+            // The cloud judges liveness by the pings below (TDLib's own), not by WebSocket pongs.
+            socket.Options.KeepAliveInterval = TimeSpan.Zero;
+            if (_route() is { } proxy)
+            {
+                socket.Options.Proxy = new WebProxy(proxy.Address)
+                {
+                    Credentials = proxy.Username is { Length: > 0 } user ? new NetworkCredential(user, proxy.Password ?? string.Empty) : null,
+                };
+            }
+
             try
             {
                 await socket.ConnectAsync(_address, _stop.Token);
             }
-            catch (Exception e) when (e is WebSocketException or HttpRequestException or OperationCanceledException)
+            catch (Exception e) when (e is WebSocketException or HttpRequestException or IOException or OperationCanceledException)
             {
                 if (_stop.IsCancellationRequested)
                 {
@@ -130,6 +164,7 @@ internal sealed class ServerLink : IAsyncDisposable
 
             _onConnectionChanged(true);
             using var dropped = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            _current = dropped;
             var writer = WriteAsync(socket, outbound.Reader, dropped.Token);
             try
             {
@@ -141,8 +176,10 @@ internal sealed class ServerLink : IAsyncDisposable
             }
 
             _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _current = null;
             outbound.Writer.TryComplete();
             await dropped.CancelAsync();
+            socket.Abort();
             try
             {
                 await writer;
@@ -210,6 +247,13 @@ internal sealed class ServerLink : IAsyncDisposable
                     document.Dispose();
                 }
             }
+            else if (root.TryGetProperty("push", out var kind) && kind.ValueEquals("hello"u8))
+            {
+                using (document)
+                {
+                    _ = PingAsync(TimeSpan.FromMilliseconds(root.GetProperty("pingMs").GetDouble()), cancellationToken);
+                }
+            }
             else
             {
                 using (document)
@@ -217,6 +261,23 @@ internal sealed class ServerLink : IAsyncDisposable
                     _onPush(document);
                 }
             }
+        }
+    }
+
+    /// <summary>Pings while this connection lasts (TDLib pings its connections; the cloud drops silent ones).</summary>
+    private async Task PingAsync(TimeSpan interval, CancellationToken connection)
+    {
+        try
+        {
+            while (!connection.IsCancellationRequested)
+            {
+                await Task.Delay(interval, connection);
+                using var answer = (await CallAsync("ping", _clientId, null, connection)).Document;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection is gone.
         }
     }
 

@@ -191,7 +191,7 @@ internal sealed partial class SimulatedClient
     /// <summary>Fetches what arrived while no session of this account was online (as TDLib's getDifference).</summary>
     private async Task SyncAsync()
     {
-        var answer = await _backend.Link.CallAsync("difference", _id, null);
+        var answer = await Link.CallAsync("difference", _id, null);
         if (answer.IsError)
         {
             return;
@@ -214,7 +214,7 @@ internal sealed partial class SimulatedClient
         while (true)
         {
             await WaitForNetworkAsync();
-            var answer = await _backend.Link.CallAsync(op, _id, args);
+            var answer = await Link.CallAsync(op, _id, args);
             if (answer.IsError && TryFloodWait(answer.Message, out var seconds))
             {
                 if (seconds <= 60)
@@ -248,7 +248,7 @@ internal sealed partial class SimulatedClient
     private async Task<bool> AttachAsync(StoredSession session)
     {
         await WaitForNetworkAsync();
-        var answer = await _backend.Link.CallAsync("attach", _id, w => w.WriteString("authKey", session.AuthKey));
+        var answer = await Link.CallAsync("attach", _id, w => w.WriteString("authKey", session.AuthKey));
         if (!answer.IsError)
         {
             answer.Document!.Dispose();
@@ -328,7 +328,7 @@ internal sealed partial class SimulatedClient
                 }
             }
 
-            var answer = await _backend.Link.CallAsync(op, _id, args);
+            var answer = await Link.CallAsync(op, _id, args);
             if (answer.IsError && answer.Code == 401 && answer.Message == "AUTH_KEY_UNREGISTERED" && attempt < 3)
             {
                 // The connection was re-established and the session not yet bound again.
@@ -479,6 +479,7 @@ internal sealed partial class SimulatedClient
             var added = new KnownProxy(++_nextProxyId, server, port, proxy.GetProperty("type").GetRawText(), comment) { IsEnabled = enable };
             _proxies.Add(added);
             Respond(extra, w => WriteProxyFields(w, added));
+            RouteChanged();
             RefreshConnectionState();
             SignalNetworkChanged();
         }
@@ -506,6 +507,7 @@ internal sealed partial class SimulatedClient
             }
 
             Ok(extra);
+            RouteChanged();
             RefreshConnectionState();
             SignalNetworkChanged();
         }
@@ -545,7 +547,7 @@ internal sealed partial class SimulatedClient
         var server = proxy.GetProperty("server").GetString() ?? string.Empty;
         var port = proxy.GetProperty("port").GetInt32();
         var timeout = request.TryGetProperty("timeout", out var t) ? t.GetDouble() : 0;
-        var answer = await _backend.Link.CallAsync("testProxy", _id, w =>
+        var answer = await Link.CallAsync("testProxy", _id, w =>
         {
             w.WriteString("server", server);
             w.WriteNumber("port", port);

@@ -76,6 +76,7 @@ internal sealed partial class SimulatedClient
                 lock (_sync)
                 {
                     _proxies.ForEach(p => p.IsEnabled = false);
+                    RouteChanged();
                     SignalNetworkChanged();
                 }
 
@@ -382,14 +383,14 @@ internal sealed partial class SimulatedClient
             SetState(State.Closing);
         }
 
-        if (session is not null && _backend.IsConnected)
+        if (session is not null && IsLinkConnected)
         {
             // The session stops being live before Closed is reported (so the cloud keeps later
             // messages for the next session); an unreachable server does not hold close up.
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             try
             {
-                (await _backend.Link.CallAsync(logOutFirst ? "logOut" : "detach", _id, null, timeout.Token)).Document?.Dispose();
+                (await Link.CallAsync(logOutFirst ? "logOut" : "detach", _id, null, timeout.Token)).Document?.Dispose();
             }
             catch (OperationCanceledException)
             {
@@ -408,6 +409,8 @@ internal sealed partial class SimulatedClient
             SetState(State.Closed);
             _backend.Forget(_id);
         }
+
+        await DisconnectAsync();
     }
 
     /// <summary>TDLib logs out by itself after a server 401 (SESSION_REVOKED, USER_DEACTIVATED…).</summary>
@@ -431,6 +434,8 @@ internal sealed partial class SimulatedClient
             SetState(State.Closed);
             _backend.Forget(_id);
         }
+
+        _ = DisconnectAsync();
     }
 
     public void ReleaseLock()

@@ -35,6 +35,8 @@ internal sealed partial class SimulatedClient
     private long _localMessageCounter;
     private DateTimeOffset _floodUntil;
     private volatile bool _logOutAfterRequest;
+    private ServerLink? _link;
+    private volatile LinkProxy? _route;
 
     internal enum State
     {
@@ -75,6 +77,73 @@ internal sealed partial class SimulatedClient
     }
 
     private long Now => _backend.Time.GetUtcNow().ToUnixTimeSeconds();
+
+    /// <summary>This client's own connection to the cloud, made at its first use.</summary>
+    private ServerLink Link
+    {
+        get
+        {
+            if (Volatile.Read(ref _link) is { } link)
+            {
+                return link;
+            }
+
+            var made = _backend.Connect(this, _id);
+            if (Interlocked.CompareExchange(ref _link, made, null) is { } other)
+            {
+                _ = made.DisposeAsync().AsTask();
+                return other;
+            }
+
+            return made;
+        }
+    }
+
+    private bool IsLinkConnected => Volatile.Read(ref _link)?.IsConnected ?? false;
+
+    /// <summary>The real proxy this client's connection goes through now (null: directly), read at every connect.</summary>
+    public LinkProxy? Route() => _route;
+
+    /// <summary>Closes this client's connection (closed or destroyed, or the backend disposed).</summary>
+    public async Task DisconnectAsync()
+    {
+        if (Interlocked.Exchange(ref _link, null) is { } link)
+        {
+            await link.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// After a proxy change: the enabled proxy is a real one when it is SOCKS5 on a loopback address
+    /// (the egress gate; nothing beyond loopback is reachable here), and then the connection goes
+    /// through it; any other proxy is played by the cloud (up or down by name). A changed route
+    /// reconnects, as TDLib does.
+    /// </summary>
+    private void RouteChanged()
+    {
+        var proxy = _proxies.Find(p => p.IsEnabled);
+        LinkProxy? route = null;
+        if (proxy is not null && IsLoopback(proxy.Server))
+        {
+            using var type = JsonDocument.Parse(proxy.TypeJson);
+            var root = type.RootElement;
+            if (root.TryGetProperty("@type", out var t) && t.ValueEquals("proxyTypeSocks5"u8))
+            {
+                route = new LinkProxy(new Uri("socks5://" + (proxy.Server.Contains(':', StringComparison.Ordinal) ? "[" + proxy.Server + "]" : proxy.Server) + ":" +
+                    proxy.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    root.TryGetProperty("username", out var u) ? u.GetString() : null, root.TryGetProperty("password", out var pw) ? pw.GetString() : null);
+            }
+        }
+
+        if (route != _route)
+        {
+            _route = route;
+            Volatile.Read(ref _link)?.Reconnect();
+        }
+    }
+
+    private static bool IsLoopback(string server) =>
+        server == "localhost" || (System.Net.IPAddress.TryParse(server, out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     // ---------------------------------------------------------------- output
 
@@ -176,7 +245,7 @@ internal sealed partial class SimulatedClient
         {
             SetConnectionState("connectionStateConnectingToProxy");
         }
-        else if (!_backend.IsConnected)
+        else if (!IsLinkConnected)
         {
             SetConnectionState(proxy is null ? "connectionStateConnecting" : "connectionStateConnectingToProxy");
         }

@@ -9,8 +9,10 @@ namespace TgFleet.Simulator.Backend;
 /// <summary>
 /// A TDLib-compatible JSON backend over the Telegram simulator: per client it keeps TDLib's
 /// authorization state machine, emits TDLib's objects and updates, and keeps its session in
-/// database_directory/td.binlog. All clients of one instance share ONE WebSocket to the
-/// simulator server. The layers above the JSON boundary cannot tell it from libtdjson.
+/// database_directory/td.binlog. Each client has its own WebSocket to the simulator server (as
+/// each TDLib client has its own connections), made through the client's proxy when that is a real
+/// SOCKS5 server on loopback (the egress gate). The layers above the JSON boundary cannot tell it
+/// from libtdjson.
 /// </summary>
 public sealed class SimulatorTdJsonBackend : ITdJsonBackend, IAsyncDisposable, IDisposable
 {
@@ -23,7 +25,7 @@ public sealed class SimulatorTdJsonBackend : ITdJsonBackend, IAsyncDisposable, I
     private static readonly ConcurrentDictionary<string, int> LockedDirectories = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<int, SimulatedClient> _clients = new();
     private readonly BlockingCollection<byte[]> _received = new(new ConcurrentQueue<byte[]>());
-    private readonly ServerLink _link;
+    private readonly Uri _serverAddress;
     private int _nextClientId;
     private int _disposed;
 
@@ -33,7 +35,7 @@ public sealed class SimulatorTdJsonBackend : ITdJsonBackend, IAsyncDisposable, I
         ArgumentNullException.ThrowIfNull(serverAddress);
         Time = time ?? TimeProvider.System;
         Instance = Guid.NewGuid().ToString("N");
-        _link = new ServerLink(serverAddress, Instance, OnPush, OnConnectionChanged);
+        _serverAddress = serverAddress;
     }
 
     /// <inheritdoc />
@@ -43,10 +45,6 @@ public sealed class SimulatorTdJsonBackend : ITdJsonBackend, IAsyncDisposable, I
     public string Instance { get; }
 
     internal TimeProvider Time { get; }
-
-    internal ServerLink Link => _link;
-
-    internal bool IsConnected => _link.IsConnected;
 
     /// <summary>Clients not closed yet.</summary>
     public int ClientCount => _clients.Count;
@@ -228,35 +226,22 @@ public sealed class SimulatorTdJsonBackend : ITdJsonBackend, IAsyncDisposable, I
         }
     }
 
-    private void OnPush(JsonDocument push)
+    /// <summary>A client's own connection to the server (its instance id tells a re-attach from a duplicate).</summary>
+    internal ServerLink Connect(SimulatedClient client, int clientId) =>
+        new(_serverAddress, Instance + "-" + clientId.ToString(System.Globalization.CultureInfo.InvariantCulture), clientId, client.Route,
+            push => OnPush(client, push), client.OnConnectionChanged);
+
+    private static void OnPush(SimulatedClient client, JsonDocument push)
     {
         var root = push.RootElement;
-        var kind = root.GetProperty("push").GetString();
+        var kind = root.GetProperty("push").GetString()!;
         if (kind == "proxy")
         {
-            var server = root.GetProperty("server").GetString()!;
-            var port = root.GetProperty("port").GetInt32();
-            var down = root.GetProperty("down").GetBoolean();
-            foreach (var client in _clients.Values)
-            {
-                client.OnProxyState(server, port, down);
-            }
-
+            client.OnProxyState(root.GetProperty("server").GetString()!, root.GetProperty("port").GetInt32(), root.GetProperty("down").GetBoolean());
             return;
         }
 
-        if (root.TryGetProperty("c", out var c) && _clients.TryGetValue(c.GetInt32(), out var target))
-        {
-            target.OnPush(kind!, root);
-        }
-    }
-
-    private void OnConnectionChanged(bool connected)
-    {
-        foreach (var client in _clients.Values)
-        {
-            client.OnConnectionChanged(connected);
-        }
+        client.OnPush(kind, root);
     }
 
     /// <inheritdoc />
@@ -270,9 +255,9 @@ public sealed class SimulatorTdJsonBackend : ITdJsonBackend, IAsyncDisposable, I
         foreach (var client in _clients.Values)
         {
             client.ReleaseLock();
+            await client.DisconnectAsync();
         }
 
-        await _link.DisposeAsync();
         _received.CompleteAdding();
     }
 

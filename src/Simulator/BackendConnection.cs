@@ -21,12 +21,18 @@ public sealed class BackendConnection : IDisposable
     private readonly ConcurrentDictionary<int, (string AuthKey, SimUser User)> _attached = new();
     private readonly CancellationTokenSource _stop = new();
 
+    private long _heardAt;
+
     public BackendConnection(WebSocket socket, Cloud cloud, string instance)
     {
         _socket = socket;
         _cloud = cloud;
         Instance = instance;
+        _heardAt = cloud.Time.GetTimestamp();
     }
+
+    /// <summary>How long since the client last sent anything (a frozen client sends nothing, not even pings).</summary>
+    public TimeSpan SilentFor => _cloud.Time.GetElapsedTime(Interlocked.Read(ref _heardAt));
 
     /// <summary>The backend instance's id (survives reconnects, so a re-attach is no duplicate).</summary>
     public string Instance { get; }
@@ -45,6 +51,12 @@ public sealed class BackendConnection : IDisposable
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
         var writer = WriteLoopAsync(linked.Token);
+        // The client pings often enough to stay live (a quarter of the disconnect delay).
+        Enqueue(Frame(w =>
+        {
+            w.WriteString("push", "hello");
+            w.WriteNumber("pingMs", Math.Max(50, _cloud.DisconnectDelay.TotalMilliseconds / 4));
+        }));
         SendDownProxies();
         try
         {
@@ -94,6 +106,7 @@ public sealed class BackendConnection : IDisposable
             }
             while (!result.EndOfMessage);
 
+            Interlocked.Exchange(ref _heardAt, _cloud.Time.GetTimestamp());
             var document = JsonDocument.Parse(buffer.WrittenMemory.ToArray());
             _ = HandleAsync(document, cancellationToken);
         }
@@ -245,6 +258,10 @@ public sealed class BackendConnection : IDisposable
         var op = request.GetProperty("op").GetString();
         switch (op)
         {
+            case "ping":
+                Ok(id);
+                return;
+
             case "sendCode":
                 {
                     var (length, error) = _cloud.SendCode(request.GetProperty("phone").GetString()!);

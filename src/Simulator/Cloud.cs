@@ -40,6 +40,13 @@ public sealed class Cloud(TimeProvider time)
 
     public bool Reachable { get; set; } = true;
 
+    /// <summary>
+    /// How long a connection may stay silent before the cloud drops it, as Telegram honours TDLib's
+    /// ping_disconnect_delay (135 s for a connection that is not "online"). A session is live while
+    /// its connection is open and has spoken within this delay; tests shorten it.
+    /// </summary>
+    public TimeSpan DisconnectDelay { get; set; } = TimeSpan.FromSeconds(135);
+
     /// <summary>Raised when the network is made unreachable: the endpoint drops every socket.</summary>
     public event Action? Unreachable;
 
@@ -279,6 +286,12 @@ public sealed class Cloud(TimeProvider time)
             }
 
             var live = session.LiveConnection;
+            if (live is not null && !live.Closed && live.SilentFor >= DisconnectDelay)
+            {
+                // Telegram dropped that connection long ago: it is not live.
+                live.Abort();
+            }
+
             if (live is not null && !live.Closed &&
                 !(string.Equals(live.Instance, connection.Instance, StringComparison.Ordinal) && session.LiveClientId == clientId))
             {

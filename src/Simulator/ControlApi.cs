@@ -41,8 +41,11 @@ public sealed record InjectMessage(string From, string To, string Text);
 /// <summary>What an injection created.</summary>
 public sealed record Injected(long MessageId);
 
-/// <summary>Network reachability.</summary>
-public sealed record NetworkState(bool Reachable);
+/// <summary>Network reachability, and optionally how long the cloud keeps a silent connection (seconds; TDLib's ping_disconnect_delay).</summary>
+public sealed record NetworkState(bool Reachable)
+{
+    public double? DisconnectDelaySeconds { get; init; }
+}
 
 /// <summary>A proxy's state.</summary>
 public sealed record ProxyState(string Server, int Port, bool Down);

@@ -134,6 +134,11 @@ public static class ControlEndpoints
         control.MapPut("/network", (NetworkState state) =>
         {
             cloud.SetReachable(state.Reachable);
+            if (state.DisconnectDelaySeconds is { } seconds and > 0)
+            {
+                cloud.DisconnectDelay = TimeSpan.FromSeconds(seconds);
+            }
+
             return Results.NoContent();
         });
         control.MapPut("/proxies", (ProxyState state) =>

@@ -44,6 +44,32 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     public int ConnectionCount => _connections.Count;
 
+    private readonly CancellationTokenSource _stop = new();
+    private Task _sweeper = Task.CompletedTask;
+
+    /// <summary>Drops every connection silent for longer than the disconnect delay, as Telegram does.</summary>
+    private async Task SweepSilentAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Clamp(Cloud.DisconnectDelay.TotalMilliseconds / 8, 100, 5000)), Cloud.Time, cancellationToken);
+                foreach (var connection in _connections.Keys)
+                {
+                    if (connection.SilentFor >= Cloud.DisconnectDelay)
+                    {
+                        connection.Abort();
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
     /// <summary>Builds the application; <paramref name="args"/> are the host's (e.g. --urls).</summary>
     public static SimulatorServer Create(string[] args, TimeProvider? time = null, bool quiet = false)
     {
@@ -78,6 +104,7 @@ public sealed class SimulatorServer : IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await _app.StartAsync(cancellationToken);
+        _sweeper = SweepSilentAsync(_stop.Token);
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.TrimEnd('/') + "/");
     }
@@ -114,6 +141,9 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stop.CancelAsync();
+        await _sweeper;
+        _stop.Dispose();
         foreach (var connection in _connections.Keys)
         {
             connection.Abort();

@@ -13,6 +13,11 @@ internal static class EventIds
     public const int Rebalancing = 1006;
     public const int Draining = 1007;
     public const int TopologyDeclared = 1008;
+    public const int TakeOverWaiting = 1020;
+    public const int TakenOver = 1021;
+    public const int LeaseLapsed = 1022;
+    public const int GateStarted = 1023;
+    public const int GateExited = 1024;
 
     // 3000s: accounts and logins.
     public const int AuthenticationChanged = 3000;

@@ -1,6 +1,7 @@
 using MassTransit;
 using TgFleet.Hosting;
 using TgFleet.Worker.Accounts;
+using TgFleet.Worker.Fencing;
 using SessionOptions = TgFleet.Worker.Sessions.SessionOptions;
 using TgFleet.Worker.Sharding;
 
@@ -23,7 +24,12 @@ public static class WorkerComposition
         // the shard topology and ownership; on SIGTERM the shards are handed over before the bus stops.
         builder.AddFleetDefaults("tgfleet-worker");
         builder.AddFleetDatabase();
-        builder.AddFleetBus(bus => bus.AddWorkerConsumers(), WorkerConsumers.ConfigureFleetEndpoints);
+        builder.AddFleetBus(bus => bus.AddWorkerConsumers(), (context, rabbit) =>
+        {
+            // A resumed worker publishes nothing for the shards it lost (docs/fencing.md).
+            rabbit.UsePublishFilter(typeof(ShardLeasePublishFilter<>), context);
+            WorkerConsumers.ConfigureFleetEndpoints(context, rabbit);
+        });
         // The bus runs before the first shard endpoint is connected.
         builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
         builder.AddTdlibClients();
@@ -32,8 +38,17 @@ public static class WorkerComposition
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddAccountRuntimes();
-        builder.AddShardOwnership(WorkerConsumers.OnShardEndpoints,
-            (services, endpoints) => new AccountShardHost(endpoints, services.GetRequiredService<AccountRegistry>()));
+        builder.AddEgressGate();
+        builder.Services.AddSingleton<LapsedShards>();
+        builder.AddShardOwnership(
+            new ShardConsumers((context, endpoint) =>
+            {
+                // Before any consumer: nothing is consumed for a shard whose lease lapsed (docs/fencing.md).
+                endpoint.UseConsumeFilter(typeof(ShardLeaseFilter<>), context);
+                WorkerConsumers.OnShardEndpoints.Configure(context, endpoint);
+            }),
+            (services, endpoints) => new AccountShardHost(new HandBackOnLoss(endpoints, services.GetRequiredService<LapsedShards>()),
+                services.GetRequiredService<AccountRegistry>()));
         // A hand-over closes and checkpoints every account of every shard: .NET's default of 30 s
         // can cut it short. 50 s stays under deploy/compose.yaml's 60 s stop_grace_period;
         // Worker:ShutdownSeconds changes it (keep it under the orchestrator's grace period).

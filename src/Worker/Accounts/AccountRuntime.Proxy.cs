@@ -11,11 +11,13 @@ public sealed partial class AccountRuntime
     public ProxySettings? CurrentProxy { get; private set; }
 
     /// <summary>
-    /// Makes <paramref name="proxy"/> the client's only proxy (null: connect directly) and publishes
+    /// Makes <paramref name="proxy"/> the client's only proxy (null: connect directly), through the
+    /// egress gate when there is one (<see cref="Fencing.EgressRoute"/>), and publishes
     /// <see cref="AccountProxyChanged"/> with <paramref name="reason"/>. TDLib keeps proxies in its
     /// database, so every proxy it had is removed first.
     /// </summary>
-    public async Task UseProxyAsync(ProxySettings? proxy, string reason, Guid commandId = default, string? previous = null, CancellationToken cancellationToken = default)
+    public async Task UseProxyAsync(ProxySettings? proxy, string reason, Guid commandId = default, string? previous = null,
+        CancellationToken cancellationToken = default)
     {
         if (_client is not { } client || client.Closed.IsCompleted)
         {
@@ -23,18 +25,7 @@ public sealed partial class AccountRuntime
             return;
         }
 
-        var timeout = _services.Options.LoginStepTimeout;
-        var existing = await client.SendAsync(new Td.GetProxies(), timeout, cancellationToken);
-        foreach (var added in existing.Proxies ?? [])
-        {
-            await client.SendAsync(new Td.RemoveProxy { ProxyId = added.Id }, timeout, cancellationToken);
-        }
-
-        if (proxy is not null)
-        {
-            await client.SendAsync(new Td.AddProxy { Proxy = TdProxy(proxy), Enable = true, Comment = "tgfleet" }, timeout, cancellationToken);
-        }
-
+        await RouteAsync(client, proxy, added: null, cancellationToken);
         CurrentProxy = proxy;
         Log.ProxyChanged(_logger, AccountId, proxy is null ? "direct" : AccountProxies.Key(proxy), reason);
         var changed = new AccountProxyChanged(AccountId, reason, _services.Time.GetUtcNow())
@@ -46,6 +37,29 @@ public sealed partial class AccountRuntime
             Previous = previous,
         };
         await SafelyAsync(() => _services.Events.PublishAsync(changed, CancellationToken.None));
+    }
+
+    /// <summary>
+    /// Routes the client as <see cref="Fencing.EgressRoute"/> says for <paramref name="proxy"/>: the new
+    /// proxy is added and enabled first (unless <paramref name="added"/> already is it), then every
+    /// other one TDLib kept is removed, so there is no moment without the gate.
+    /// </summary>
+    private async Task RouteAsync(TgFleet.Tdlib.TdClient client, ProxySettings? proxy, int? added, CancellationToken cancellationToken)
+    {
+        var timeout = _services.Options.LoginStepTimeout;
+        var existing = await client.SendAsync(new Td.GetProxies(), timeout, cancellationToken);
+        if (added is null && _services.Egress.ProxyFor(AccountId, proxy) is { } route)
+        {
+            added = (await client.SendAsync(new Td.AddProxy { Proxy = route, Enable = true, Comment = "tgfleet" }, timeout, cancellationToken)).Id;
+        }
+
+        foreach (var other in existing.Proxies ?? [])
+        {
+            if (other.Id != added)
+            {
+                await client.SendAsync(new Td.RemoveProxy { ProxyId = other.Id }, timeout, cancellationToken);
+            }
+        }
     }
 
     /// <summary>TDLib's <c>proxy</c> for <paramref name="proxy"/>.</summary>

@@ -36,7 +36,11 @@ public sealed record AccountRuntimeServices(
     OptOutStore OptOuts,
     WorkerMetrics Metrics,
     TimeProvider Time,
-    ILoggerFactory Loggers);
+    ILoggerFactory Loggers)
+{
+    /// <summary>How the client's connections leave the worker (through the egress gate by default; docs/fencing.md).</summary>
+    public Fencing.EgressRoute Egress { get; init; } = Fencing.EgressRoute.Direct;
+}
 
 /// <summary>
 /// One account's TDLib client on this worker: restores its stored session, drives its login,
@@ -114,7 +118,18 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         var client = _services.Manager.CreateClient();
         _client = client;
         _updates = Task.Run(() => FollowUpdatesAsync(client), CancellationToken.None);
+        // Sent before the parameters (TDLib queues it and applies it first): the client's very
+        // first connection already goes the way EgressRoute says, through the gate.
+        var route = _services.Egress.ProxyFor(AccountId, proxy) is { } first
+            ? client.SendAsync(new AddProxy { Proxy = first, Enable = true, Comment = "tgfleet" }, _services.Options.LoginStepTimeout, cancellationToken)
+            : null;
         await client.SendAsync(Parameters(), _services.Options.LoginStepTimeout, cancellationToken);
+        if (route is not null)
+        {
+            // What a restored session's TDLib database kept (an earlier worker's gate) goes.
+            await RouteAsync(client, proxy, (await route).Id, cancellationToken);
+        }
+
         if (proxy is not null)
         {
             await UseProxyAsync(proxy, proxyReason ?? "SET", cancellationToken: cancellationToken);

@@ -47,7 +47,10 @@ public static class AccountServices
             sp.GetRequiredService<OptOutStore>(),
             sp.GetRequiredService<WorkerMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>())
+        {
+            Egress = sp.GetService<Fencing.EgressRoute>() ?? Fencing.EgressRoute.Direct,
+        });
         services.TryAddSingleton<AccountRegistry>();
         services.AddHostedService<PeriodicCheckpoints>();
         services.TryAddSingleton<AccountCommands>();

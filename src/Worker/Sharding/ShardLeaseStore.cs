@@ -17,16 +17,25 @@ public sealed class ShardLeaseStore(NpgsqlDataSource db)
         SELECT worker_id FROM workers WHERE heartbeat_at > now() - @Ttl AND NOT draining ORDER BY worker_id;
         """;
 
+    // SET reads the row as it was: taken_from is the owner of an EXPIRED lease (NULL after a release).
     private const string AcquireSql = """
-        UPDATE shard_leases SET owner = @WorkerId, epoch = epoch + 1, expires_at = now() + @Ttl
+        UPDATE shard_leases SET owner = @WorkerId, epoch = epoch + 1, expires_at = now() + @Ttl,
+            taken_from = owner, previous_expired_at = expires_at
         WHERE shard = ANY(@Shards) AND (owner IS NULL OR expires_at <= now())
-        RETURNING shard, epoch
+        RETURNING shard, epoch, taken_from IS NULL OR closed_epoch >= epoch - 1 AS Safe,
+            CASE WHEN taken_from IS NULL THEN 0
+                 ELSE GREATEST(0, EXTRACT(EPOCH FROM previous_expired_at + @DisconnectDelay - now()))::float8 END AS WaitSeconds
+        """;
+
+    private const string ClosedSql = """
+        SELECT shard FROM shard_leases WHERE shard = ANY(@Shards) AND owner = @WorkerId AND closed_epoch >= epoch - 1
         """;
 
     private const string RenewSql = """
         UPDATE shard_leases l SET expires_at = now() + @Ttl
         FROM unnest(@Shards, @Epochs) AS held(shard, epoch)
         WHERE l.shard = held.shard AND l.epoch = held.epoch AND l.owner = @WorkerId AND l.expires_at > now()
+          AND l.closed_epoch < l.epoch
         RETURNING l.shard
         """;
 
@@ -64,8 +73,15 @@ public sealed class ShardLeaseStore(NpgsqlDataSource db)
         return (await conn.QueryAsync<int>(new CommandDefinition(FreeShardsSql, new { Count = count }, cancellationToken: cancellationToken))).AsList();
     }
 
-    /// <summary>Takes those of <paramref name="shards"/> that are free; returns the leases won.</summary>
-    public async Task<IReadOnlyList<ShardLease>> AcquireAsync(string workerId, IReadOnlyCollection<int> shards, TimeSpan ttl, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes those of <paramref name="shards"/> that are free; returns the leases won, each with
+    /// whether its accounts may start at once (the previous lease was released, or its epoch's
+    /// connections are recorded closed by the previous owner's gate) and otherwise how long to wait
+    /// for Telegram to have dropped the previous owner's connections (<paramref name="disconnectDelay"/>
+    /// after the previous lease expired; docs/fencing.md).
+    /// </summary>
+    public async Task<IReadOnlyList<AcquiredLease>> AcquireAsync(string workerId, IReadOnlyCollection<int> shards, TimeSpan ttl, TimeSpan disconnectDelay,
+        CancellationToken cancellationToken)
     {
         if (shards.Count == 0)
         {
@@ -73,9 +89,23 @@ public sealed class ShardLeaseStore(NpgsqlDataSource db)
         }
 
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        var won = await conn.QueryAsync<(int Shard, long Epoch)>(new CommandDefinition(AcquireSql,
-            new { WorkerId = workerId, Shards = shards.ToArray(), Ttl = ttl }, cancellationToken: cancellationToken));
-        return won.Select(w => new ShardLease(w.Shard, w.Epoch)).OrderBy(l => l.Shard).ToList();
+        var won = await conn.QueryAsync<(int Shard, long Epoch, bool Safe, double WaitSeconds)>(new CommandDefinition(AcquireSql,
+            new { WorkerId = workerId, Shards = shards.ToArray(), Ttl = ttl, DisconnectDelay = disconnectDelay }, cancellationToken: cancellationToken));
+        return won.Select(w => new AcquiredLease(new ShardLease(w.Shard, w.Epoch), w.Safe ? TimeSpan.Zero : TimeSpan.FromSeconds(w.WaitSeconds), !w.Safe))
+            .OrderBy(l => l.Lease.Shard).ToList();
+    }
+
+    /// <summary>Those of <paramref name="shards"/> (held by <paramref name="workerId"/>) whose previous epoch is now recorded closed.</summary>
+    public async Task<IReadOnlySet<int>> PreviousClosedAsync(string workerId, IReadOnlyCollection<int> shards, CancellationToken cancellationToken)
+    {
+        if (shards.Count == 0)
+        {
+            return new HashSet<int>();
+        }
+
+        await using var conn = await db.OpenConnectionAsync(cancellationToken);
+        return (await conn.QueryAsync<int>(new CommandDefinition(ClosedSql, new { WorkerId = workerId, Shards = shards.ToArray() },
+            cancellationToken: cancellationToken))).ToHashSet();
     }
 
     /// <summary>Extends the leases still held; returns the shards renewed (a missing one was lost).</summary>

@@ -25,12 +25,26 @@ public sealed class ShardOptions : IValidatableObject
     /// </summary>
     public TimeSpan FenceMargin { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// How long Telegram may keep a silent connection of a previous owner alive: the next owner of
+    /// an EXPIRED lease whose connections its gate did not record closed waits this long after the
+    /// expiry before starting the shard's accounts (docs/fencing.md). Default 150 s: TDLib's
+    /// ping_disconnect_delay for a connection that is not "online" (135 s plus a random delay)
+    /// with a margin.
+    /// </summary>
+    public TimeSpan DisconnectDelay { get; set; } = TimeSpan.FromSeconds(150);
+
     /// <summary>This worker's id (default: host name, pid and a random suffix).</summary>
     public string? WorkerId { get; set; }
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (DisconnectDelay < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Shards:DisconnectDelay must not be negative.");
+        }
+
         if (LeaseTtl <= TimeSpan.Zero || RenewInterval <= TimeSpan.Zero || FenceMargin <= TimeSpan.Zero)
         {
             yield return new ValidationResult("Shards:LeaseTtl, Shards:RenewInterval and Shards:FenceMargin must be positive.");

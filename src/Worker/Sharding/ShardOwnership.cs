@@ -17,6 +17,8 @@ public sealed partial class ShardOwnership : BackgroundService
     private readonly ILogger<ShardOwnership> _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<int, Held> _held = [];
+    private readonly HashSet<int> _lapsed = [];
+    private TaskCompletionSource _fenceNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Counter<long> _renewals;
     private readonly Counter<long> _fenced;
     private readonly Counter<long> _moves;
@@ -52,6 +54,25 @@ public sealed partial class ShardOwnership : BackgroundService
             }
         }
     }
+
+    /// <summary>
+    /// True when this worker must not act for <paramref name="shard"/>'s accounts although it held
+    /// the shard: its lease was lost or fenced, or it was not renewed within
+    /// <c>LeaseTtl − FenceMargin</c> on the monotonic clock. The last is true the instant a paused
+    /// process resumes, before any fence could run: consumers and publishers ask this first
+    /// (docs/fencing.md). False for a shard this worker never held, and during a graceful hand-over.
+    /// </summary>
+    public bool IsLapsed(int shard)
+    {
+        lock (_gate)
+        {
+            return _lapsed.Contains(shard)
+                || (_held.TryGetValue(shard, out var held) && _time.GetElapsedTime(held.RenewedAt) >= _options.LeaseTtl - _options.FenceMargin);
+        }
+    }
+
+    /// <summary>Asks the fence loop to run now (a consumer found a shard lapsed).</summary>
+    public void FenceNow() => _fenceNow.TrySetResult();
 
     /// <summary>True once the first round (heartbeat, acquisition) has completed.</summary>
     public bool Joined { get; private set; }
@@ -136,6 +157,7 @@ public sealed partial class ShardOwnership : BackgroundService
             }
 
             await RebalanceAsync(live, started, cancellationToken);
+            await StartWaitingAsync(cancellationToken);
             Joined = true;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
@@ -188,18 +210,24 @@ public sealed partial class ShardOwnership : BackgroundService
             var free = await _store.FreeShardsAsync(_options.Count, cancellationToken);
             var wanted = free.OrderBy(_ => Random.Shared.Next()).Take(target - held.Count).ToList();
             var acquiredAt = _time.GetTimestamp();
-            var acquired = await _store.AcquireAsync(WorkerId, wanted, _options.LeaseTtl, cancellationToken);
+            var acquired = await _store.AcquireAsync(WorkerId, wanted, _options.LeaseTtl, _options.DisconnectDelay, cancellationToken);
             lock (_gate)
             {
                 // All of them at once: each is fenced from its acquisition, not from when its turn to start comes.
-                foreach (var lease in acquired)
+                foreach (var won in acquired)
                 {
-                    _held[lease.Shard] = new Held(lease) { RenewedAt = acquiredAt };
+                    _held[won.Lease.Shard] = new Held(won.Lease)
+                    {
+                        RenewedAt = acquiredAt,
+                        AcquiredAt = acquiredAt,
+                        StartAt = won.TakenFromExpired ? acquiredAt + (long)(won.Wait.TotalSeconds * _time.TimestampFrequency) : 0,
+                    };
+                    _lapsed.Remove(won.Lease.Shard);
                 }
             }
 
             var renewedAt = started;
-            foreach (var lease in acquired)
+            foreach (var won in acquired)
             {
                 // Starting shards (restoring their accounts) can take longer than a renewal interval:
                 // keep renewing in between, or the held leases would fence themselves.
@@ -218,44 +246,78 @@ public sealed partial class ShardOwnership : BackgroundService
                     }
                 }
 
-                Held? entry;
-                lock (_gate)
+                if (won.TakenFromExpired)
                 {
-                    entry = _held.GetValueOrDefault(lease.Shard);
+                    // Its previous owner may be paused with its connections open: start once they are
+                    // recorded closed, or once Telegram has dropped them (StartWaitingAsync).
+                    Log.TakeOverWaiting(_logger, won.Lease.Shard, won.Lease.Epoch, won.Wait.TotalSeconds);
+                    continue;
                 }
 
-                if (entry is null || entry.Lease != lease)
-                {
-                    continue; // fenced or lost before its turn: never started
-                }
-
-                try
-                {
-                    await _host.StartAsync(lease, cancellationToken);
-                    bool stillHeld;
-                    lock (_gate)
-                    {
-                        entry.Started = true;
-                        stillHeld = _held.TryGetValue(lease.Shard, out var current) && ReferenceEquals(current, entry);
-                    }
-
-                    if (!stillHeld)
-                    {
-                        // Fenced or lost while it started: stop what was just started, or it would run without a lease.
-                        await _host.StopAsync(lease, ShardStopReason.Fenced, CancellationToken.None);
-                        continue;
-                    }
-
-                    _moves.Add(1, new KeyValuePair<string, object?>("kind", "started"));
-                    Log.ShardAcquired(_logger, lease.Shard, lease.Epoch);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // Give it back so that another worker (or a later round) can try.
-                    Log.ShardStartFailed(_logger, e, lease.Shard);
-                    await StopAndReleaseAsync(entry, ShardStopReason.Rebalanced, cancellationToken);
-                }
+                await StartHeldAsync(won.Lease, cancellationToken);
             }
+        }
+    }
+
+    /// <summary>Starts the held shards taken from an expired lease whose wait is over or whose old connections are recorded closed.</summary>
+    private async Task StartWaitingAsync(CancellationToken cancellationToken)
+    {
+        var waiting = Snapshot().Where(h => h is { Started: false, StartAt: > 0 }).ToList();
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        var closed = await _store.PreviousClosedAsync(WorkerId, waiting.Where(h => h.StartAt > now).Select(h => h.Lease.Shard).ToList(), cancellationToken);
+        foreach (var held in waiting.Where(h => h.StartAt <= now || closed.Contains(h.Lease.Shard)))
+        {
+            var seconds = _time.GetElapsedTime(held.AcquiredAt).TotalSeconds;
+            var why = closed.Contains(held.Lease.Shard) ? "the previous owner's connections are recorded closed" : "the disconnect delay is over";
+            Log.TakenOver(_logger, held.Lease.Shard, held.Lease.Epoch, seconds, why);
+            await StartHeldAsync(held.Lease, cancellationToken);
+        }
+    }
+
+    /// <summary>Brings a held shard up (unless it was fenced or lost meanwhile).</summary>
+    private async Task StartHeldAsync(ShardLease lease, CancellationToken cancellationToken)
+    {
+        Held? entry;
+        lock (_gate)
+        {
+            entry = _held.GetValueOrDefault(lease.Shard);
+        }
+
+        if (entry is null || entry.Lease != lease || entry.Started)
+        {
+            return; // fenced or lost before its turn: never started
+        }
+
+        try
+        {
+            await _host.StartAsync(lease, cancellationToken);
+            bool stillHeld;
+            lock (_gate)
+            {
+                entry.Started = true;
+                stillHeld = _held.TryGetValue(lease.Shard, out var current) && ReferenceEquals(current, entry);
+            }
+
+            if (!stillHeld)
+            {
+                // Fenced or lost while it started: stop what was just started, or it would run without a lease.
+                await _host.StopAsync(lease, ShardStopReason.Fenced, CancellationToken.None);
+                return;
+            }
+
+            _moves.Add(1, new KeyValuePair<string, object?>("kind", "started"));
+            Log.ShardAcquired(_logger, lease.Shard, lease.Epoch);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Give it back so that another worker (or a later round) can try.
+            Log.ShardStartFailed(_logger, e, lease.Shard);
+            await StopAndReleaseAsync(entry, ShardStopReason.Rebalanced, cancellationToken);
         }
     }
 
@@ -267,7 +329,14 @@ public sealed partial class ShardOwnership : BackgroundService
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                await Task.Delay(tick, _time, cancellationToken);
+                var woken = _fenceNow.Task;
+                await Task.WhenAny(Task.Delay(tick, _time, cancellationToken), woken);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (woken.IsCompleted)
+                {
+                    _fenceNow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+
                 foreach (var h in Snapshot())
                 {
                     if (_time.GetElapsedTime(h.RenewedAt) >= limit)
@@ -316,6 +385,11 @@ public sealed partial class ShardOwnership : BackgroundService
             }
 
             _held.Remove(held.Lease.Shard);
+            if (reason is ShardStopReason.Lost or ShardStopReason.Fenced)
+            {
+                _lapsed.Add(held.Lease.Shard);
+            }
+
             started = held.Started;
         }
 
@@ -352,6 +426,12 @@ public sealed partial class ShardOwnership : BackgroundService
         public long RenewedAt { get; set; }
 
         public bool Started { get; set; }
+
+        /// <summary>Monotonic timestamp of the acquisition.</summary>
+        public long AcquiredAt { get; init; }
+
+        /// <summary>Taken from an expired lease: when to start at the latest (0: not waiting).</summary>
+        public long StartAt { get; init; }
     }
 
     private static partial class Log
@@ -376,6 +456,12 @@ public sealed partial class ShardOwnership : BackgroundService
 
         [LoggerMessage(EventId = EventIds.Rebalancing, Level = LogLevel.Information, Message = "Rebalancing: holding {Held} shards, fair share {Target} among {Workers} workers")]
         internal static partial void Rebalancing(ILogger logger, int held, int target, int workers);
+
+        [LoggerMessage(EventId = EventIds.TakeOverWaiting, Level = LogLevel.Warning, Message = "Shard {Shard} (epoch {Epoch}) was taken from an expired lease whose connections are not recorded closed: its accounts start when they are, or in {Seconds} s at the latest")]
+        internal static partial void TakeOverWaiting(ILogger logger, int shard, long epoch, double seconds);
+
+        [LoggerMessage(EventId = EventIds.TakenOver, Level = LogLevel.Information, Message = "Shard {Shard} (epoch {Epoch}) starts {Seconds} s after its acquisition: {Why}")]
+        internal static partial void TakenOver(ILogger logger, int shard, long epoch, double seconds, string why);
 
         [LoggerMessage(EventId = EventIds.Draining, Level = LogLevel.Information, Message = "Worker {WorkerId} draining: handing over {Count} shards")]
         internal static partial void Draining(ILogger logger, string workerId, int count);

@@ -5,6 +5,8 @@ namespace TgFleet.Worker.Sharding;
 /// <summary>Registers shard ownership: settings, leases, topology at start, run-time shard endpoints, readiness.</summary>
 public static class ShardingServices
 {
+    private static readonly string DefaultWorkerId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+
     /// <summary>
     /// Adds <see cref="ShardOptions"/> (section <c>Shards</c>, validated at start), the lease store,
     /// <see cref="DeclareShardTopologyOnStart"/>, <see cref="ShardEndpoints"/> consuming with
@@ -24,6 +26,8 @@ public static class ShardingServices
             .BindConfiguration(ShardOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // One id for the process, read by ShardOwnership and by the egress gate it starts.
+        builder.Services.PostConfigure<ShardOptions>(o => o.WorkerId = o.WorkerId is { Length: > 0 } id ? id : DefaultWorkerId);
         builder.Services.AddSingleton<ShardLeaseStore>();
         builder.Services.AddSingleton<ShardTopology>();
         builder.Services.AddHostedService<DeclareShardTopologyOnStart>();

@@ -37,12 +37,12 @@ public sealed class When_the_network_fails : SenderFixture
     [Test, Order(2)]
     public async Task A_proxy_marked_down_keeps_the_client_connecting_and_testProxy_times_out()
     {
-        var proxy = new JsonObject { ["@type"] = "proxy", ["server"] = "127.0.0.1", ["port"] = 1080, ["type"] = new JsonObject { ["@type"] = "proxyTypeSocks5", ["username"] = string.Empty, ["password"] = string.Empty } };
+        var proxy = new JsonObject { ["@type"] = "proxy", ["server"] = "10.10.0.1", ["port"] = 1080, ["type"] = new JsonObject { ["@type"] = "proxyTypeSocks5", ["username"] = string.Empty, ["password"] = string.Empty } };
         var added = await Td.RequestAsync(Client, new JsonObject { ["@type"] = "addProxy", ["proxy"] = proxy.DeepClone(), ["enable"] = true, ["comment"] = "fleet proxy" }.ToJsonString());
         SimulatorHarness.Expect(added, "addedProxy");
         Assert.That(added["is_enabled"]!.GetValue<bool>(), Is.True);
 
-        await Sim.SetProxyDownAsync("127.0.0.1", 1080, down: true);
+        await Sim.SetProxyDownAsync("10.10.0.1", 1080, down: true);
 
         await WaitForConnectionStateAsync("connectionStateConnectingToProxy", 1);
         var test = await Td.RequestAsync(Client, new JsonObject { ["@type"] = "testProxy", ["proxy"] = proxy.DeepClone(), ["dc_id"] = 2, ["timeout"] = 0.2 }.ToJsonString());
@@ -51,7 +51,7 @@ public sealed class When_the_network_fails : SenderFixture
         Assert.That(proxies["proxies"]!.AsArray(), Has.Count.EqualTo(1));
 
         var ready = ConnectionStatesSeen("connectionStateReady");
-        await Sim.SetProxyDownAsync("127.0.0.1", 1080, down: false);
+        await Sim.SetProxyDownAsync("10.10.0.1", 1080, down: false);
         await WaitForConnectionStateAsync("connectionStateReady", ready + 1);
         SimulatorHarness.Expect(await Td.RequestAsync(Client, new JsonObject { ["@type"] = "testProxy", ["proxy"] = proxy.DeepClone(), ["dc_id"] = 2, ["timeout"] = 1.0 }.ToJsonString()), "ok");
         SimulatorHarness.Expect(await Td.RequestAsync(Client, """{"@type":"disableProxy"}"""), "ok");
@@ -63,13 +63,13 @@ public sealed class When_the_network_fails : SenderFixture
     public async Task Sends_through_a_down_proxy_wait_until_it_is_back()
     {
         var chat = await RecipientAsync("proxy_witness");
-        var proxy = new JsonObject { ["@type"] = "proxy", ["server"] = "127.0.0.2", ["port"] = 1081, ["type"] = new JsonObject { ["@type"] = "proxyTypeSocks5", ["username"] = string.Empty, ["password"] = string.Empty } };
-        await Sim.SetProxyDownAsync("127.0.0.2", 1081, down: true);
+        var proxy = new JsonObject { ["@type"] = "proxy", ["server"] = "10.10.0.2", ["port"] = 1081, ["type"] = new JsonObject { ["@type"] = "proxyTypeSocks5", ["username"] = string.Empty, ["password"] = string.Empty } };
+        await Sim.SetProxyDownAsync("10.10.0.2", 1081, down: true);
         await Td.RequestAsync(Client, new JsonObject { ["@type"] = "addProxy", ["proxy"] = proxy, ["enable"] = true, ["comment"] = string.Empty }.ToJsonString());
 
         var pending = await Td.RequestAsync(Client, SimulatorHarness.SendText(chat, "through the proxy"));
         Assert.That(await Sim.ReceivedAsync("@proxy_witness"), Is.Empty);
-        await Sim.SetProxyDownAsync("127.0.0.2", 1081, down: false);
+        await Sim.SetProxyDownAsync("10.10.0.2", 1081, down: false);
 
         await Td.WaitForUpdateAsync(Client, "updateMessageSendSucceeded", o => o["old_message_id"]!.GetValue<long>() == pending["id"]!.GetValue<long>());
         await Td.RequestAsync(Client, """{"@type":"disableProxy"}""");
