@@ -22,9 +22,8 @@ public sealed class CampaignLifecycle(NpgsqlDataSource db, IBus bus, IOptions<Ca
 
     private static readonly string LockSql = $"SELECT {CampaignRow.Columns} FROM campaigns WHERE campaign_id = @CampaignId FOR UPDATE SKIP LOCKED";
 
-    private const string SendersSql = """
-        SELECT s.account_id AS AccountId, s.next_send_at AS NextSendAt, s.limited_until AS LimitedUntil, s.cap_day AS CapDay,
-               s.sent_on_day AS SentOnDay, a.status AS AccountStatus, a.flood_wait_until AS FloodWaitUntil
+    private static readonly string SendersSql = SenderRow.Select + """
+
         FROM campaign_senders s LEFT JOIN accounts a ON a.account_id = s.account_id
         WHERE s.campaign_id = @CampaignId
         """;

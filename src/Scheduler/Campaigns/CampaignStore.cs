@@ -27,9 +27,8 @@ public sealed class CampaignStore(NpgsqlDataSource db)
 
     private static readonly string FindSql = $"SELECT {CampaignRow.Columns} FROM campaigns WHERE campaign_id = @CampaignId";
 
-    private const string SendersSql = """
-        SELECT s.account_id AS AccountId, s.next_send_at AS NextSendAt, s.limited_until AS LimitedUntil, s.cap_day AS CapDay,
-               s.sent_on_day AS SentOnDay, a.status AS AccountStatus, a.flood_wait_until AS FloodWaitUntil
+    private static readonly string SendersSql = SenderRow.Select + """
+
         FROM campaign_senders s LEFT JOIN accounts a ON a.account_id = s.account_id
         WHERE s.campaign_id = @CampaignId ORDER BY s.position
         """;
@@ -149,6 +148,12 @@ public sealed class CampaignStore(NpgsqlDataSource db)
 /// <summary>A campaign sender with its account's status (<c>campaign_senders</c> joined with <c>accounts</c>).</summary>
 public sealed class SenderRow
 {
+    /// <summary>The select list, from <c>campaign_senders s</c> and <c>accounts a</c>.</summary>
+    public const string Select = """
+        SELECT s.account_id AS AccountId, s.next_send_at AS NextSendAt, s.limited_until AS LimitedUntil, s.cap_day AS CapDay,
+               s.sent_on_day AS SentOnDay, a.status AS AccountStatus, a.flood_wait_until AS FloodWaitUntil
+        """;
+
     public string AccountId { get; init; } = string.Empty;
 
     public DateTime NextSendAt { get; init; }

@@ -23,9 +23,8 @@ public sealed class CampaignDispatcher(NpgsqlDataSource db, IBus endpoints, IOpt
 {
     private static readonly string RunningSql = $"SELECT {CampaignRow.Columns} FROM campaigns WHERE state = 'running' AND pending > 0";
 
-    private const string SendersSql = """
-        SELECT s.account_id AS AccountId, s.next_send_at AS NextSendAt, s.limited_until AS LimitedUntil, s.cap_day AS CapDay,
-               s.sent_on_day AS SentOnDay, a.status AS AccountStatus, a.flood_wait_until AS FloodWaitUntil
+    private static readonly string SendersSql = SenderRow.Select + """
+
         FROM campaign_senders s JOIN accounts a ON a.account_id = s.account_id
         WHERE s.campaign_id = @CampaignId AND s.next_send_at <= @Now AND (s.limited_until IS NULL OR s.limited_until <= @Now)
           AND a.status = 'online' AND (a.flood_wait_until IS NULL OR a.flood_wait_until <= @Now)
