@@ -34,7 +34,7 @@ public static partial class GateHost
     /// <summary>The gate's application, not started (tests run it in-process; <see cref="ListeningPortAsync"/> tells its port).</summary>
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        var builder = WebApplication.CreateBuilder(args); // the worker's own logging and hosting defaults: its output is the worker's
         builder.AddFleetDefaults("tgfleet-gate");
         builder.Services.AddOptions<GateOptions>().BindConfiguration(GateOptions.Section).ValidateDataAnnotations()
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.ConnectTimeout > TimeSpan.Zero, "Gate:PollInterval and Gate:ConnectTimeout must be positive.")
