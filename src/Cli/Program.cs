@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TgFleet.Cli;
 using TgFleet.Cli.Accounts;
+using TgFleet.Cli.Campaigns;
 using TgFleet.Cli.Fleet;
 using TgFleet.Cli.Messaging;
 
@@ -10,6 +11,7 @@ var root = new RootCommand("tgfleet: operate a TgFleet fleet over its bus (docs/
 global.AddTo(root);
 root.Subcommands.Add(AccountsCommands.Create(global));
 root.Subcommands.Add(SendCommand.Create(global));
+root.Subcommands.Add(CampaignCommands.Create(global));
 root.Subcommands.Add(FleetViews.Shards(global));
 root.Subcommands.Add(FleetViews.Workers(global));
 
