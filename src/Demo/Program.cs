@@ -37,8 +37,9 @@ using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.Si
 var root = Directory.GetCurrentDirectory();
 var dataRoot = options.DataRoot ?? Path.Combine(root, ".local", "demo");
 using var sandbox = Sandbox.Create(dataRoot, "run");
-// The log outlives the sandbox (which is removed on exit): it is what to read when something went wrong.
-using var log = new DemoLog(Path.Combine(dataRoot, "logs", $"demo-{TimeProvider.System.GetLocalNow():yyyyMMdd-HHmmss}.log"));
+// The log outlives the sandbox (which is removed on exit), beside the data folder: it is what to
+// read when something went wrong.
+using var log = new DemoLog(Path.Combine(dataRoot + "-logs", $"demo-{TimeProvider.System.GetLocalNow():yyyyMMdd-HHmmss}.log"));
 void Say(string text)
 {
     output.Line("demo        | " + text);
@@ -191,9 +192,9 @@ internal sealed record DemoOptions(string Configuration, int Workers, int Sender
             return false;
         }
 
-        if (!Whole("--workers", "2", 1, 16, out var workers))
+        if (!Whole("--workers", "2", 0, 16, out var workers))
         {
-            problem = "--workers must be a whole number from 1 to 16";
+            problem = "--workers must be a whole number from 0 to 16";
             return false;
         }
 

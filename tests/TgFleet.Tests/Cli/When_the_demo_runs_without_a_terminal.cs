@@ -25,6 +25,7 @@ public sealed class When_the_demo_runs_without_a_terminal
     {
         await _run.DisposeAsync();
         Directory.Delete(_root, recursive: true);
+        Directory.Delete(_root + "-logs", recursive: true);
     }
 
     [Test]
