@@ -45,6 +45,20 @@ public sealed partial class AccountRuntime
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(beforeSend);
+        if (_restoring && State != Contracts.Accounts.AuthenticationState.Ready)
+        {
+            // Its shard has just come to this worker and the stored session is being restored: the
+            // send waits for it (Sending:RestoreWait) rather than fail.
+            try
+            {
+                await WaitForStateAsync(Contracts.Accounts.AuthenticationState.Ready, _services.Sending.RestoreWait, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // Reported below as not ready.
+            }
+        }
+
         var client = _client;
         if (client is null || State != Contracts.Accounts.AuthenticationState.Ready || _status is AccountStatus.LoggedOut or AccountStatus.Banned)
         {

@@ -58,6 +58,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
     private string? _phoneMasked;
     private Guid _commandId;
     private volatile bool _stopping;
+    private volatile bool _restoring;
     private bool _loggedOutReported;
     private int _stopped;
 
@@ -102,6 +103,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         ResetDirectory();
         if (restore is not null)
         {
+            _restoring = true;
             var archive = _services.Cipher.Decrypt(AccountId, restore.KeyId, restore.Blob);
             await SessionArchive.UnpackAsync(archive, Directory, cancellationToken);
             _databaseKeyId = restore.KeyId;
@@ -328,6 +330,10 @@ public sealed partial class AccountRuntime : IAsyncDisposable
 
         switch (state)
         {
+            case AuthorizationStateWaitPhoneNumber:
+                // A restored session TDLib did not accept: a send has nothing to wait for.
+                _restoring = false;
+                break;
             case AuthorizationStateWaitCode wait:
                 await ChangeAsync(AuthState.AwaitingCode, codeDelivery: CodeDelivery(wait.CodeInfo?.Type));
                 break;
@@ -463,6 +469,9 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         lock (_gate)
         {
             State = change.State;
+            // Restored (Ready) or not coming back (logged out, revoked): nothing to wait for either way.
+            _restoring = false;
+
             changed = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }

@@ -58,6 +58,10 @@ public sealed class SendJournal : IAsyncDisposable
 
     private const string ReadSql = "SELECT command_id, state, outcome::text FROM command_journal WHERE command_id = ANY(@Ids)";
 
+    private const string FindSql = "SELECT state, outcome::text FROM command_journal WHERE command_id = @CommandId";
+
+    private const string ForgetSql = "DELETE FROM command_journal WHERE command_id = @CommandId AND state = 'sending'";
+
     private const string FinishSql = """
         UPDATE command_journal j SET state = u.to_state, outcome = u.outcome::jsonb, updated_at = now()
         FROM unnest(@Ids::uuid[], @To::text[], @Outcomes::text[]) AS u(command_id, to_state, outcome)
@@ -100,6 +104,24 @@ public sealed class SendJournal : IAsyncDisposable
     /// <summary>Moves a <c>sending</c> row to its outcome; false when it was not <c>sending</c>.</summary>
     public Task<bool> FinishAsync(Guid commandId, CommandState to, string outcome) =>
         _finishes.RunAsync(new FinishItem(commandId, CommandJournal.Name(to), outcome));
+
+    /// <summary>The row an earlier delivery of <paramref name="commandId"/> left, if any.</summary>
+    public async Task<JournalEntry?> FindAsync(Guid commandId, CancellationToken cancellationToken)
+    {
+        await using var conn = await _db.OpenConnectionAsync(cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<(string State, string? Outcome)?>(new CommandDefinition(FindSql, new { CommandId = commandId }, cancellationToken: cancellationToken));
+        return row is { } found ? new JournalEntry(CommandJournal.Parse(found.State), found.Outcome) : null;
+    }
+
+    /// <summary>
+    /// Deletes a <c>sending</c> row whose message Telegram refused without sending it, for a reason
+    /// that is not final (FLOOD_WAIT, PEER_FLOOD, …): a retry under the same command id executes.
+    /// </summary>
+    public async Task ForgetAsync(Guid commandId)
+    {
+        await using var conn = await _db.OpenConnectionAsync();
+        await conn.ExecuteAsync(new CommandDefinition(ForgetSql, new { CommandId = commandId }));
+    }
 
     /// <summary>
     /// Records the final outcome of a send that never reached Telegram. Returns null when recorded,

@@ -74,9 +74,18 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
                 return await ReplayAsync(context, existing);
         }
 
+        if (IsRetryable(result!))
+        {
+            // Telegram refused it unsent, for now (FLOOD_WAIT, PEER_FLOOD, …): not a final outcome,
+            // so a retry under this command id sends it.
+            await KeepTryingAsync(() => journal.ForgetAsync(command.CommandId), context.CancellationToken);
+            return await PublishAsync(context, result!);
+        }
+
         var to = result!.Sent is not null ? CommandState.Succeeded : result.Failed!.Reason == "OUTCOME_UNKNOWN" ? CommandState.Unknown : CommandState.Failed;
-        // Not cancellable: once Telegram has answered, the answer must be kept.
-        if (!await journal.FinishAsync(command.CommandId, to, JsonSerializer.Serialize(result, Json)))
+        // Once Telegram has answered, the answer is kept: the write is retried through database
+        // outages until it is recorded (or the shard stops: its next owner resolves the row).
+        if (!await KeepTryingAsync(() => journal.FinishAsync(command.CommandId, to, JsonSerializer.Serialize(result, Json)), context.CancellationToken))
         {
             Log.JournalMoved(logger, command.CommandId, CommandState.Sending, to);
         }
@@ -84,10 +93,47 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         return await PublishAsync(context, result);
     }
 
+    /// <summary>A failure that never reached the recipient and is not final: a retry with the same id executes (docs/messaging.md).</summary>
+    private static bool IsRetryable(SendResult result) => result.Failed is { Permanent: false } failed && failed.Reason != "OUTCOME_UNKNOWN";
+
+    /// <summary>Runs a journal write again after each infrastructure failure, with backoff, until it completes or <paramref name="cancellationToken"/> ends.</summary>
+    private async Task KeepTryingAsync(Func<Task> write, CancellationToken cancellationToken) =>
+        await KeepTryingAsync(async () =>
+        {
+            await write();
+            return true;
+        }, cancellationToken);
+
+    private async Task<TResult> KeepTryingAsync<TResult>(Func<Task<TResult>> write, CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                return await write();
+            }
+            catch (Exception e) when (TransientFailure.Is(e) && !cancellationToken.IsCancellationRequested)
+            {
+                Log.JournalWriteRetried(logger, e.GetType().Name, e.Message, backoff);
+                await Task.Delay(backoff, time, cancellationToken);
+                backoff = backoff < TimeSpan.FromSeconds(5) ? backoff * 2 : backoff;
+            }
+        }
+    }
+
     /// <summary>Records the outcome of a send that never reached Telegram, or replays an earlier delivery's.</summary>
     private async Task<string> NotSentAsync(ConsumeContext<SendMessage> context, SendResult result)
     {
         var command = context.Message;
+        if (IsRetryable(result))
+        {
+            // Not now (not ready, FLOOD_WAIT, …): nothing is recorded, unless an earlier delivery's row stands.
+            return await journal.FindAsync(command.CommandId, context.CancellationToken) is { } earlier
+                ? await ReplayAsync(context, earlier)
+                : await PublishAsync(context, result);
+        }
+
         var state = result.Failed?.Reason == "OUTCOME_UNKNOWN" ? CommandState.Unknown : CommandState.Failed;
         return await journal.RecordAsync(command.CommandId, command.AccountId, state, JsonSerializer.Serialize(result, Json)) is { } existing
             ? await ReplayAsync(context, existing)
@@ -168,6 +214,9 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
 
         [LoggerMessage(EventId = EventIds.CommandRejected, Level = LogLevel.Warning, Message = "SendMessage {CommandId}: another command was already executed under this id; not sent")]
         internal static partial void CommandIdReused(ILogger logger, Guid commandId);
+
+        [LoggerMessage(EventId = EventIds.CommandRetried, Level = LogLevel.Warning, Message = "A send's journal write met an infrastructure failure ({Error}: {Detail}); retried in {Delay}")]
+        internal static partial void JournalWriteRetried(ILogger logger, string error, string detail, TimeSpan delay);
 
         [LoggerMessage(EventId = EventIds.CommandFailed, Level = LogLevel.Error, Message = "SendMessage {CommandId}: the journal was not in {From}, so {To} was not recorded")]
         internal static partial void JournalMoved(ILogger logger, Guid commandId, CommandState from, CommandState to);

@@ -3,6 +3,7 @@ using MassTransit;
 using MassTransit.Configuration;
 using MassTransit.RabbitMqTransport;
 using TgFleet.Contracts.Addressing;
+using TgFleet.Worker.Commands;
 
 namespace TgFleet.Worker.Sharding;
 
@@ -24,16 +25,23 @@ namespace TgFleet.Worker.Sharding;
 /// On <see cref="Close"/> (the shard is stopped) every delivery still waiting is handed back to the
 /// queue unexecuted, and the endpoint waits only for the commands already running.
 /// </summary>
-public sealed class AccountLanes : IDisposable
+public sealed partial class AccountLanes : IDisposable
 {
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
     private readonly SemaphoreSlim _running;
+    private readonly ILogger _logger;
     private readonly ConditionalWeakTable<object, DeliverySequence> _sequences = [];
     private readonly Dictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _closed = new();
 
     /// <summary>Lanes whose running commands take slots of <paramref name="running"/> (shared by the worker's shards).</summary>
-    public AccountLanes(SemaphoreSlim running) => _running = running;
+    public AccountLanes(SemaphoreSlim running, ILogger logger)
+    {
+        _running = running;
+        _logger = logger;
+    }
 
     /// <summary>Accounts with a command running or waiting.</summary>
     public int Busy
@@ -124,7 +132,7 @@ public sealed class AccountLanes : IDisposable
             await previous.WaitAsync(stop.Token);
             await _running.WaitAsync(stop.Token);
             started = true;
-            await run();
+            await RetryTransientAsync(accountId, run, stop.Token);
         }
         finally
         {
@@ -135,6 +143,37 @@ public sealed class AccountLanes : IDisposable
 
             // A command that never ran still ends only after the one before it: its successors keep their order.
             _ = previous.ContinueWith(_ => Leave(accountId, lane, done), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> again, in place (so the lane keeps its order), after every
+    /// infrastructure failure (<see cref="TransientFailure"/>), with capped exponential backoff and
+    /// jitter, until it completes, fails for a reason of its own, or the shard stops (then the
+    /// delivery goes back to the queue for the shard's next owner).
+    /// </summary>
+    private async Task RetryTransientAsync(string accountId, Func<Task> run, CancellationToken cancellationToken)
+    {
+        var backoff = FirstBackoff;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await run();
+                return;
+            }
+            catch (Exception e) when (TransientFailure.Is(e))
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException("The shard stopped; the command goes back to the queue.", e, cancellationToken);
+                }
+
+                var delay = backoff / 2 + backoff / 2 * Random.Shared.NextDouble();
+                Log.TransientFailure(_logger, accountId, attempt, delay, e.GetType().Name, e.Message);
+                await Task.Delay(delay, cancellationToken);
+                backoff = backoff * 2 < MaxBackoff ? backoff * 2 : MaxBackoff;
+            }
         }
     }
 
@@ -149,6 +188,12 @@ public sealed class AccountLanes : IDisposable
         }
 
         done.TrySetResult();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = EventIds.CommandRetried, Level = LogLevel.Warning, Message = "A command of account {AccountId} met an infrastructure failure (attempt {Attempt}); retried in {Delay}: {Error}: {Detail}")]
+        internal static partial void TransientFailure(ILogger logger, string accountId, int attempt, TimeSpan delay, string error, string detail);
     }
 
     /// <summary>One account's chain of commands: each starts when <see cref="Tail"/> (the one before it) has ended.</summary>

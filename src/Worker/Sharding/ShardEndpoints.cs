@@ -23,7 +23,7 @@ public sealed partial class ShardEndpoints(IReceiveEndpointConnector connector, 
     {
         ArgumentNullException.ThrowIfNull(lease);
         var name = ShardAddressing.QueueName(lease.Shard);
-        var lanes = new AccountLanes(_running);
+        var lanes = new AccountLanes(_running, logger);
         var window = options.Value.ShardWindow;
         var handle = connector.ConnectReceiveEndpoint(name, (context, cfg) =>
         {
@@ -35,6 +35,9 @@ public sealed partial class ShardEndpoints(IReceiveEndpointConnector connector, 
             // waiting there for its account's earlier command must not keep another account's
             // delivery from being dispatched, so the dispatch limit is the prefetch.
             rabbit.PrefetchCount = window;
+            // A command is answered by its own events (CommandRejected, MessageFailed, …), never by
+            // Fault<T>; infrastructure failures are retried in the lane (TransientFailure).
+            rabbit.PublishFaults = false;
             rabbit.ConcurrentMessageLimit = window;
             lanes.Configure(rabbit);
             consumers.Configure(context, rabbit);
