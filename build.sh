@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one entry point: ./build.sh <target> [options]   (targets: demo, test, bench <name>, build, pack, clean)
-# On a fresh Debian machine it installs what is missing — Debian's postgresql and rabbitmq-server
-# (their system services left stopped and disabled), libtdjson from the pinned npm package, the
+# On a fresh Debian machine it installs what is missing — Debian's postgresql, rabbitmq-server and
+# prometheus (their system services left stopped and disabled), libtdjson from the pinned npm package, the
 # dotnet tools — quietly and idempotently, then hands over to Cake (build.cake).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,12 +24,14 @@ install_debian_packages() {
   local need=()
   [[ -x /usr/lib/postgresql/15/bin/postgres && -x /usr/lib/postgresql/15/bin/initdb ]] || need+=(postgresql)
   [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || need+=(rabbitmq-server)
+  # prometheus and promtool: the Observability tests check the alert rules and scrape the fleet.
+  [[ -x /usr/bin/prometheus && -x /usr/bin/promtool ]] || need+=(prometheus)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
   # unshare (util-linux) and ip (iproute2): the tests run in a loopback-only network namespace.
   command -v unshare >/dev/null 2>&1 || need+=(util-linux)
   command -v ip >/dev/null 2>&1 || [[ -x /usr/sbin/ip || -x /sbin/ip ]] || need+=(iproute2)
   [[ ${#need[@]} -eq 0 ]] && return 0
-  command -v apt-get >/dev/null 2>&1 || fail "missing ${need[*]} and no apt-get: install PostgreSQL 15 and RabbitMQ yourself (or set TGFLEET_PG_BIN / TGFLEET_RABBITMQ_BIN)."
+  command -v apt-get >/dev/null 2>&1 || fail "missing ${need[*]} and no apt-get: install PostgreSQL 15, RabbitMQ and Prometheus yourself (or set TGFLEET_PG_BIN / TGFLEET_RABBITMQ_BIN / TGFLEET_PROMETHEUS_BIN)."
   echo "build.sh: installing ${need[*]} (Debian packages; their system services stay off)"
   # policy-rc.d 101 keeps the packages' services from starting while they install.
   local policy=/usr/sbin/policy-rc.d added_policy=""
@@ -47,7 +49,7 @@ install_debian_packages() {
     exit 1
   fi
   # Leave no system-wide service running or enabled; the demo and the tests start their own.
-  for service in postgresql rabbitmq-server; do
+  for service in postgresql rabbitmq-server prometheus; do
     if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
       as_root systemctl disable --now "$service" >>"$setup_log" 2>&1 || true
     else

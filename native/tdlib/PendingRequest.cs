@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TgFleet.Tdlib.Api;
 
 namespace TgFleet.Tdlib;
@@ -21,9 +22,22 @@ internal sealed class PendingRequest<TResult>(TdClientManager manager, int clien
 
     public int ClientId => clientId;
 
+    /// <summary>The request's span, when one is recorded.</summary>
+    public Activity? Activity { get; set; }
+
     public void Complete(TdObject response)
     {
         _cancellation.Unregister();
+        if (Activity is { } activity)
+        {
+            if (response is Error failure)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, failure.Message).SetTag("tdlib.error.code", failure.Code);
+            }
+
+            activity.Dispose();
+        }
+
         switch (response)
         {
             case TResult result:
@@ -44,6 +58,7 @@ internal sealed class PendingRequest<TResult>(TdClientManager manager, int clien
     public void Fail(Exception exception)
     {
         _cancellation.Unregister();
+        Activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name).Dispose();
         TrySetException(exception);
     }
 
@@ -54,6 +69,7 @@ internal sealed class PendingRequest<TResult>(TdClientManager manager, int clien
                 var self = (PendingRequest<TResult>)state!;
                 if (self.Manager.Forget(self.Extra))
                 {
+                    self.Activity?.SetStatus(ActivityStatusCode.Error, "cancelled").Dispose();
                     self.TrySetCanceled(token);
                 }
             },

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,9 +15,20 @@ namespace TgFleet.Tdlib;
 /// <c>@client_id</c>: a response (its <c>@extra</c> names a waiting request) completes that
 /// request; anything else is queued to its client's update channel, in order, never dropped.
 /// Requests are correlated by a process-wide <c>@extra</c> counter. Clients cost no thread.
+/// Metrics (meter <see cref="MeterName"/>): how long ago the receive loop last came back from
+/// the backend and the clients' undelivered updates; a span (source <see cref="ActivitySourceName"/>)
+/// around each request while a listener records.
 /// </summary>
 public sealed class TdClientManager : IAsyncDisposable
 {
+    /// <summary>The binding's meter.</summary>
+    public const string MeterName = "TgFleet.Tdlib";
+
+    /// <summary>The binding's activity source: one span per request.</summary>
+    public const string ActivitySourceName = "TgFleet.Tdlib";
+
+    internal static readonly ActivitySource Activities = new(ActivitySourceName);
+
     private static readonly Lock ActiveGate = new();
     private static readonly HashSet<ITdJsonBackend> ActiveBackends = new(ReferenceEqualityComparer.Instance);
 
@@ -27,13 +40,15 @@ public sealed class TdClientManager : IAsyncDisposable
     private readonly Thread _receiveThread;
     private readonly ILogger _logger;
     private long _lastExtra;
+    private long _receivedAt;
     private volatile bool _stopping;
     private int _disposed;
 
     /// <summary>Starts the manager on <paramref name="backend"/> after checking its TDLib version.</summary>
     /// <exception cref="TdlibVersionMismatchException">The backend's version differs from <see cref="TdApi.SchemaVersion"/> (unless allowed).</exception>
     /// <exception cref="InvalidOperationException">Another manager already receives from this backend.</exception>
-    public TdClientManager(ITdJsonBackend backend, TdlibOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    public TdClientManager(ITdJsonBackend backend, TdlibOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         Backend = backend;
@@ -50,6 +65,17 @@ public sealed class TdClientManager : IAsyncDisposable
             }
         }
 
+        if (meterFactory is not null)
+        {
+            var meter = meterFactory.Create(MeterName);
+            meter.CreateObservableGauge("tgfleet.tdlib.receive.lag", ReceiveLag, "s",
+                "Time since the receive loop last came back from the backend; above Tdlib:ReceivePollInterval, every client of the process waits.");
+            meter.CreateObservableGauge("tgfleet.tdlib.update.backlog", () => _clients.Values.Sum(c => (long)c.UpdateBacklog), "{update}",
+                "Updates received from TDLib and not yet read by their accounts, all clients together.");
+            meter.CreateObservableGauge("tgfleet.tdlib.requests.pending", () => _pending.Count, "{request}", "Requests sent to TDLib and not yet answered.");
+        }
+
+        _receivedAt = TimeProvider.GetTimestamp();
         _receiveThread = new Thread(ReceiveLoop) { IsBackground = true, Name = "tdlib-receive" };
         _receiveThread.Start();
     }
@@ -74,10 +100,11 @@ public sealed class TdClientManager : IAsyncDisposable
     internal ILogger Logger => _logger;
 
     /// <summary>Starts a manager over the process's libtdjson (<see cref="LibTdJsonBackend.Create"/>).</summary>
-    public static TdClientManager StartLibTdJson(TdlibOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
+    public static TdClientManager StartLibTdJson(TdlibOptions? options = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null)
     {
         options ??= new TdlibOptions();
-        return new TdClientManager(LibTdJsonBackend.Create(loggerFactory, options.LogVerbosityLevel), options, loggerFactory, timeProvider);
+        return new TdClientManager(LibTdJsonBackend.Create(loggerFactory, options.LogVerbosityLevel), options, loggerFactory, timeProvider, meterFactory);
     }
 
     /// <summary>Creates a client. TDLib starts it with its first request (then it sends <c>authorizationStateWaitTdlibParameters</c>).</summary>
@@ -127,6 +154,11 @@ public sealed class TdClientManager : IAsyncDisposable
 
         var extra = Interlocked.Increment(ref _lastExtra);
         var pending = new PendingRequest<TResult>(this, client.Id, extra);
+        if (Activities.HasListeners())
+        {
+            pending.Activity = Activities.StartActivity("tdlib " + function.TdType, ActivityKind.Client)?.SetTag("tdlib.function", function.TdType);
+        }
+
         _pending[extra] = pending;
         try
         {
@@ -135,6 +167,7 @@ public sealed class TdClientManager : IAsyncDisposable
         catch
         {
             _pending.TryRemove(extra, out _);
+            pending.Activity?.Dispose();
             throw;
         }
 
@@ -214,6 +247,7 @@ public sealed class TdClientManager : IAsyncDisposable
             try
             {
                 var json = Backend.Receive(timeout);
+                Volatile.Write(ref _receivedAt, TimeProvider.GetTimestamp());
                 if (json.IsEmpty)
                 {
                     continue;
@@ -241,6 +275,9 @@ public sealed class TdClientManager : IAsyncDisposable
             }
         }
     }
+
+    private double ReceiveLag() =>
+        _stopping ? 0 : TimeProvider.GetElapsedTime(Volatile.Read(ref _receivedAt)).TotalSeconds;
 
     /// <summary>An answer that cannot be read still ends its request (with the reason) instead of leaving it waiting.</summary>
     private void FailUnreadable(ReadOnlySpan<byte> json, Exception exception)

@@ -8,7 +8,8 @@ namespace TgFleet.DevServers;
 /// <summary>
 /// A RabbitMQ node (Debian's 3.10) on free loopback ports with its own node name, epmd, mnesia,
 /// logs and Erlang cookie in a sandbox; the management API is on so that virtual hosts are
-/// created in milliseconds. Gone when disposed.
+/// created in milliseconds, and the Prometheus plugin so that a test can scrape queue depths.
+/// Gone when disposed.
 /// </summary>
 public sealed class ThrowawayRabbitMq : IAsyncDisposable
 {
@@ -25,12 +26,13 @@ public sealed class ThrowawayRabbitMq : IAsyncDisposable
     private readonly Process _epmd;
     private readonly HttpClient _http;
 
-    private ThrowawayRabbitMq(Process server, Process epmd, int amqpPort, int managementPort, string nodeName)
+    private ThrowawayRabbitMq(Process server, Process epmd, int amqpPort, int managementPort, int prometheusPort, string nodeName)
     {
         _server = server;
         _epmd = epmd;
         AmqpPort = amqpPort;
         ManagementPort = managementPort;
+        PrometheusPort = prometheusPort;
         NodeName = nodeName;
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{managementPort}/api/") };
         _http.DefaultRequestHeaders.Authorization =
@@ -42,6 +44,9 @@ public sealed class ThrowawayRabbitMq : IAsyncDisposable
 
     /// <summary>The management HTTP port on 127.0.0.1.</summary>
     public int ManagementPort { get; }
+
+    /// <summary>The Prometheus plugin's port on 127.0.0.1 (<c>/metrics</c>, <c>/metrics/per-object</c>).</summary>
+    public int PrometheusPort { get; }
 
     /// <summary>The Erlang node name (unique per instance).</summary>
     public string NodeName { get; }
@@ -64,6 +69,7 @@ public sealed class ThrowawayRabbitMq : IAsyncDisposable
         var port = amqpPort ?? FreePort.Next();
         FreePort.EnsureFree(port, "RabbitMQ (AMQP)");
         var managementPort = FreePort.Next();
+        var prometheusPort = FreePort.Next();
         var distPort = FreePort.Next();
         var epmdPort = FreePort.Next();
         var nodeName = $"tgfleet-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}@localhost";
@@ -73,12 +79,14 @@ public sealed class ThrowawayRabbitMq : IAsyncDisposable
             listeners.tcp.default = 127.0.0.1:{port}
             management.tcp.ip = 127.0.0.1
             management.tcp.port = {managementPort}
+            prometheus.tcp.ip = 127.0.0.1
+            prometheus.tcp.port = {prometheusPort}
             loopback_users = none
             log.file.level = warning
             log.console = false
             """, cancellationToken);
         var plugins = Path.Combine(sandbox.Path, "rabbitmq-plugins");
-        await File.WriteAllTextAsync(plugins, "[rabbitmq_management].", cancellationToken);
+        await File.WriteAllTextAsync(plugins, "[rabbitmq_management,rabbitmq_prometheus].", cancellationToken);
         var envFile = Path.Combine(sandbox.Path, "rabbitmq-env.conf");
         await File.WriteAllTextAsync(envFile, string.Empty, cancellationToken);
 
@@ -114,7 +122,7 @@ public sealed class ThrowawayRabbitMq : IAsyncDisposable
         serverStart.WorkingDirectory = sandbox.Path;
         var server = Commands.StartServer(serverStart, logFile);
         sandbox.Track(server.Id);
-        var node = new ThrowawayRabbitMq(server, epmd, port, managementPort, nodeName);
+        var node = new ThrowawayRabbitMq(server, epmd, port, managementPort, prometheusPort, nodeName);
         try
         {
             await node.WaitUntilReadyAsync(environment, logFile, cancellationToken);

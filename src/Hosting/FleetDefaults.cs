@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -19,7 +20,8 @@ public static class FleetDefaults
 
     /// <summary>
     /// OpenTelemetry (metrics for Prometheus, traces over OTLP when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set), health checks, and the <c>TgFleet.*</c> meters.
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set), health checks, and the <c>TgFleet.*</c> meters
+    /// beside MassTransit's, Npgsql's, the .NET runtime's and the process's (docs/operations.md).
     /// </summary>
     public static TBuilder AddFleetDefaults<TBuilder>(this TBuilder builder, string serviceName)
         where TBuilder : IHostApplicationBuilder
@@ -34,8 +36,10 @@ public static class FleetDefaults
             .WithMetrics(metrics => metrics
                 .AddMeter("TgFleet.*")
                 .AddMeter("MassTransit")
+                .AddNpgsqlInstrumentation()
                 .AddAspNetCoreInstrumentation()
                 .AddRuntimeInstrumentation()
+                .AddProcessInstrumentation()
                 .AddPrometheusExporter());
         // Traces only when there is somewhere to send them: a listening TracerProvider makes
         // MassTransit create and tag activities for every receive, consume and publish, which cost
@@ -45,6 +49,7 @@ public static class FleetDefaults
             otel.WithTracing(tracing => tracing
                 .AddSource("MassTransit")
                 .AddSource("TgFleet.*")
+                .AddNpgsql()
                 .AddAspNetCoreInstrumentation(options => options.Filter = context =>
                     !context.Request.Path.StartsWithSegments("/metrics", StringComparison.Ordinal)
                     && !context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal))

@@ -18,7 +18,7 @@ public sealed record SignInResult(SimSession? Session, bool PasswordNeeded, stri
 /// rules that make sending fail. No global lock on the send path: each account and each
 /// recipient is locked on its own.
 /// </summary>
-public sealed class Cloud(TimeProvider time)
+public sealed class Cloud(TimeProvider time, SimulatorMetrics? metrics = null)
 {
     private static readonly TimeSpan FloodTolerance = TimeSpan.FromMilliseconds(250);
     private static readonly string[] OptOutWords = ["stop", "unsubscribe"];
@@ -244,6 +244,7 @@ public sealed class Cloud(TimeProvider time)
     private SimSession NewSession(SimUser user)
     {
         var session = new SimSession { AuthKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), UserId = user.Id };
+        metrics?.Login();
         _sessions[session.AuthKey] = session;
         var list = _sessionsByUser.GetOrAdd(user.Id, _ => []);
         lock (list)
@@ -287,6 +288,7 @@ public sealed class Cloud(TimeProvider time)
                 var previous = (live, session.LiveClientId);
                 session.LiveConnection = null;
                 previous.live.PushAuthKeyDropped(previous.Item2);
+                metrics?.Fault("AUTH_KEY_DUPLICATED");
                 return (null, new CloudError(406, "AUTH_KEY_DUPLICATED"), session);
             }
 
@@ -431,6 +433,7 @@ public sealed class Cloud(TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(account);
         var (message, error, recipient, delay) = Decide(account, peerId, text, entitiesJson, randomId);
+        metrics?.Send(error);
         if (delay > 0)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(delay), Time, cancellationToken);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using OpenTelemetry.Metrics;
 
 namespace TgFleet.Simulator;
 
@@ -57,11 +58,15 @@ public sealed class SimulatorServer : IAsyncDisposable
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ControlJsonContext.Default));
-        var cloud = new Cloud(time ?? TimeProvider.System);
-        builder.Services.AddSingleton(cloud);
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<SimulatorMetrics>();
+        builder.Services.AddSingleton(sp => new Cloud(time ?? TimeProvider.System, sp.GetRequiredService<SimulatorMetrics>()));
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(SimulatorMetrics.MeterName).AddPrometheusExporter());
         var app = builder.Build();
+        var cloud = app.Services.GetRequiredService<Cloud>();
         var server = new SimulatorServer(app, cloud);
         app.UseWebSockets();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         server.MapBackendEndpoint();
         app.MapControlApi(cloud, () => server.ConnectionCount);
         return server;

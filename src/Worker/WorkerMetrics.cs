@@ -42,6 +42,10 @@ public sealed class WorkerMetrics
         _incoming = meter.CreateCounter<long>("tgfleet.messages.received", "{message}", "Incoming messages published.");
         _journalBatch = meter.CreateHistogram<int>("tgfleet.journal.batch.rows", "{row}", "Journal rows written per database statement, by statement (start, finish).",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
+        // Present from the start at 0, so that rates and alerts on them have a series before the first event.
+        _floodWaits.Add(0);
+        _outcomeUnknown.Add(0);
+        _incoming.Add(0);
     }
 
     /// <summary>Reports the number of TDLib clients alive as <c>tgfleet.clients.alive</c>.</summary>

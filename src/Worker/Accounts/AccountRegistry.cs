@@ -65,9 +65,11 @@ public sealed partial class AccountRegistry : IAsyncDisposable
             try
             {
                 await StartAsync(stored.AccountId, lease, stored, cancellationToken);
+                _services.Sessions.Metrics.Restore(ok: true);
             }
             catch (Exception e) when (e is SessionDecryptionException or InvalidDataException or Tdlib.TdException or TimeoutException)
             {
+                _services.Sessions.Metrics.Restore(ok: false);
                 Log.RestoreFailed(_logger, stored.AccountId, lease.Shard, e);
             }
         }

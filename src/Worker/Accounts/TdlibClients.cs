@@ -36,8 +36,9 @@ public static class TdlibClients
         var tdlib = services.GetRequiredService<IOptions<TdlibOptions>>().Value;
         var loggers = services.GetRequiredService<ILoggerFactory>();
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        var meters = services.GetService<System.Diagnostics.Metrics.IMeterFactory>();
         return telegram.Backend == TelegramBackend.Simulator
-            ? new TdClientManager(new SimulatorTdJsonBackend(telegram.SimulatorUri!, time), tdlib, loggers, time)
-            : TdClientManager.StartLibTdJson(tdlib, loggers, time);
+            ? new TdClientManager(new SimulatorTdJsonBackend(telegram.SimulatorUri!, time), tdlib, loggers, time, meters)
+            : TdClientManager.StartLibTdJson(tdlib, loggers, time, meters);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using TgFleet.Contracts.Accounts;
 using TgFleet.Tdlib;
@@ -14,9 +15,10 @@ namespace TgFleet.Worker.Proxies;
 /// where they are (their status shows Connecting) and it is logged.
 /// </summary>
 public sealed partial class ProxyHealthChecks(AccountRegistry registry, AccountProxies proxies, TdClientManager manager, IOptions<ProxyOptions> options,
-    TimeProvider time, ILogger<ProxyHealthChecks> logger) : BackgroundService
+    TimeProvider time, IMeterFactory meters, ILogger<ProxyHealthChecks> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ProxyMetrics _metrics = new(meters);
     private TdClient? _probe;
 
     /// <summary>One round: test, then fail over. Returns the number of accounts moved.</summary>
@@ -28,14 +30,18 @@ public sealed partial class ProxyHealthChecks(AccountRegistry registry, AccountP
             var running = registry.Running;
             var inUse = proxies.Pool.Concat(running.Select(r => r.CurrentProxy).OfType<ProxySettings>())
                 .DistinctBy(AccountProxies.Key, StringComparer.OrdinalIgnoreCase).ToList();
+            var healthyCount = 0;
             foreach (var proxy in inUse)
             {
                 var healthy = await TestAsync(proxy, cancellationToken);
+                healthyCount += healthy ? 1 : 0;
                 if (proxies.Report(proxy, healthy))
                 {
                     Log.HealthChanged(logger, AccountProxies.Key(proxy), healthy ? "healthy" : "unreachable");
                 }
             }
+
+            _metrics.Checked(healthyCount, inUse.Count - healthyCount);
 
             var moved = 0;
             foreach (var runtime in running.Where(r => r.CurrentProxy is { } p && !proxies.IsHealthy(p) && !r.IsClosed))
@@ -52,6 +58,7 @@ public sealed partial class ProxyHealthChecks(AccountRegistry registry, AccountP
                 {
                     await runtime.UseProxyAsync(target, "FAILOVER", previous: AccountProxies.Key(failed), cancellationToken: cancellationToken);
                     moved++;
+                    _metrics.FailedOver();
                 }
                 catch (Exception e) when (e is TdException or TimeoutException)
                 {

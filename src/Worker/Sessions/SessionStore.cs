@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Dapper;
 using Npgsql;
 
@@ -16,7 +17,7 @@ public sealed record StoredSession(string AccountId, int Shard, long Epoch, stri
 /// write whose epoch is not the shard's live lease (0003_sessions.sql), so a stale owner cannot
 /// overwrite its successor's session.
 /// </summary>
-public sealed class SessionStore(NpgsqlDataSource db)
+public sealed class SessionStore(NpgsqlDataSource db, IMeterFactory? meters = null)
 {
     /// <summary>The SQLSTATE the database raises for a stale-epoch write.</summary>
     public const string StaleEpochSqlState = "TGF01";
@@ -32,6 +33,9 @@ public sealed class SessionStore(NpgsqlDataSource db)
 
     private const string DeleteSql = "DELETE FROM sessions WHERE account_id = @AccountId";
 
+    /// <summary>The checkpoint and restore counters.</summary>
+    public SessionMetrics Metrics { get; } = new(meters);
+
     /// <summary>Saves the session; returns false (and writes nothing) when the epoch is stale.</summary>
     public async Task<bool> SaveAsync(StoredSession session, CancellationToken cancellationToken)
     {
@@ -39,11 +43,18 @@ public sealed class SessionStore(NpgsqlDataSource db)
         try
         {
             await conn.ExecuteAsync(new CommandDefinition(SaveSql, session, cancellationToken: cancellationToken));
+            Metrics.Checkpoint("written");
             return true;
         }
         catch (PostgresException e) when (e.SqlState == StaleEpochSqlState)
         {
+            Metrics.Checkpoint("stale");
             return false;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            Metrics.Checkpoint("failed");
+            throw;
         }
     }
 

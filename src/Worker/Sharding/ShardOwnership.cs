@@ -20,6 +20,7 @@ public sealed partial class ShardOwnership : BackgroundService
     private readonly Counter<long> _renewals;
     private readonly Counter<long> _fenced;
     private readonly Counter<long> _moves;
+    private readonly Counter<long> _lost;
     private bool _shardsEnsured;
 
     public ShardOwnership(ShardLeaseStore store, IShardHost host, IOptions<ShardOptions> options, TimeProvider time,
@@ -36,6 +37,12 @@ public sealed partial class ShardOwnership : BackgroundService
         _renewals = meter.CreateCounter<long>("tgfleet.shard.lease.renewals", "{renewal}", "Lease renewal rounds, by outcome.");
         _fenced = meter.CreateCounter<long>("tgfleet.shards.fenced", "{shard}", "Shards stopped because their lease could not be renewed in time.");
         _moves = meter.CreateCounter<long>("tgfleet.shard.transitions", "{transition}", "Shards started and stopped, by kind.");
+        _lost = meter.CreateCounter<long>("tgfleet.shard.leases.lost", "{lease}", "Held leases a renewal found taken by another worker or expired.");
+        meter.CreateObservableGauge("tgfleet.shard.lease.age", LeaseAge, "s", "Time since the least recently renewed lease this worker holds was renewed (0 with none).");
+        meter.CreateObservableGauge("tgfleet.shards.configured", () => _options.Count, "{shard}", "The fleet's shard count (Shards:Count) as this worker sees it.");
+        // Present from the start at 0, so that rates and alerts on them have a series before the first event.
+        _fenced.Add(0);
+        _lost.Add(0);
     }
 
     /// <summary>This worker's id in the <c>workers</c> table and in lease owners.</summary>
@@ -161,6 +168,7 @@ public sealed partial class ShardOwnership : BackgroundService
             else
             {
                 Log.ShardLost(_logger, h.Lease.Shard, h.Lease.Epoch);
+                _lost.Add(1);
                 await StopShardAsync(h, ShardStopReason.Lost, cancellationToken);
             }
         }
@@ -334,6 +342,12 @@ public sealed partial class ShardOwnership : BackgroundService
         }
 
         return true;
+    }
+
+    private double LeaseAge()
+    {
+        var oldest = Snapshot().Select(h => h.RenewedAt).DefaultIfEmpty(0).Min();
+        return oldest == 0 ? 0 : _time.GetElapsedTime(oldest).TotalSeconds;
     }
 
     private List<Held> Snapshot()

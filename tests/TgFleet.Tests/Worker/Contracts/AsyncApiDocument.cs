@@ -19,7 +19,7 @@ internal static class AsyncApiDocument
 
     public static IReadOnlyList<Type> Messages { get; } = Contracts.GetExportedTypes()
         .Where(t => t is { IsClass: true, IsSealed: true, IsAbstract: false } && t.Namespace!.StartsWith("TgFleet.Contracts.", StringComparison.Ordinal)
-                    && t.Namespace != typeof(ShardAddressing).Namespace)
+                    && t.Namespace != typeof(ShardAddressing).Namespace && !IsCampaignSchema(t))
         .OrderBy(t => t.Namespace, StringComparer.Ordinal).ThenBy(t => t.Name, StringComparer.Ordinal)
         .ToList();
 
@@ -28,6 +28,12 @@ internal static class AsyncApiDocument
     public static bool IsCommand(Type t) => ShardSending.PerAccountTypes.Contains(t);
 
     public static bool IsQueryWithoutAccount(Type t) => t.Name == "ListAccounts";
+
+    private static bool IsCampaignCommand(Type t) => CampaignAddressing.Types.Contains(t);
+
+    // The campaigns namespace's records that are parts of its messages (MessageTemplate, CampaignPacing, ...).
+    private static bool IsCampaignSchema(Type t) => t.Namespace == CampaignAddressing.Response.Namespace
+        && !IsCampaignCommand(t) && !CampaignAddressing.Events.Contains(t) && t != CampaignAddressing.Response;
 
     public static string Generate()
     {
@@ -112,7 +118,37 @@ internal static class AsyncApiDocument
             y.AppendLine($"          - $ref: '#/components/messages/{query.Name}'");
         }
 
-        foreach (var evt in Messages.Where(t => !IsCommand(t) && !IsQueryWithoutAccount(t) && !IsResponse(t)))
+        y.AppendLine($"  {CampaignAddressing.QueueName}:");
+        y.AppendLine("    description: >-");
+        y.AppendLine("      Campaign commands and queries: a durable fanout exchange and the durable quorum queue of the same name");
+        y.AppendLine("      bound to it, declared by every scheduler replica; any replica handles a command. Senders send to the");
+        y.AppendLine("      exchange (a plain queue declaration would conflict with the quorum queue).");
+        y.AppendLine("    bindings:");
+        y.AppendLine("      amqp:");
+        y.AppendLine("        is: queue");
+        y.AppendLine("        exchange:");
+        y.AppendLine($"          name: {CampaignAddressing.QueueName}");
+        y.AppendLine("          type: fanout");
+        y.AppendLine("          durable: true");
+        y.AppendLine("          autoDelete: false");
+        y.AppendLine("        queue:");
+        y.AppendLine($"          name: {CampaignAddressing.QueueName}");
+        y.AppendLine("          durable: true");
+        y.AppendLine("          exclusive: false");
+        y.AppendLine("          autoDelete: false");
+        y.AppendLine("          x-queue-type: quorum");
+        y.AppendLine("        bindingVersion: 0.2.0");
+        y.AppendLine("    publish:");
+        y.AppendLine("      operationId: sendCampaignCommand");
+        y.AppendLine($"      summary: Upstream services send campaign commands and GetCampaign requests to {CampaignAddressing.Address} (CampaignAddressing.Address).");
+        y.AppendLine("      message:");
+        y.AppendLine("        oneOf:");
+        foreach (var command in Messages.Where(IsCampaignCommand))
+        {
+            y.AppendLine($"          - $ref: '#/components/messages/{command.Name}'");
+        }
+
+        foreach (var evt in Messages.Where(t => !IsCommand(t) && !IsQueryWithoutAccount(t) && !IsResponse(t) && !IsCampaignCommand(t)))
         {
             var exchange = $"{evt.Namespace}:{evt.Name}";
             y.AppendLine($"  {exchange}:");
@@ -141,7 +177,7 @@ internal static class AsyncApiDocument
             y.AppendLine($"      title: {type.Name}");
             y.AppendLine($"      summary: {Quote(Summary("T:" + type.FullName))}");
             y.AppendLine($"      x-urn: 'urn:message:{type.Namespace}:{type.Name}'");
-            y.AppendLine($"      x-kind: {(IsCommand(type) || IsQueryWithoutAccount(type) ? (type.Namespace!.EndsWith("Queries", StringComparison.Ordinal) ? "query" : "command") : IsResponse(type) ? "response" : "event")}");
+            y.AppendLine($"      x-kind: {(IsCommand(type) || IsQueryWithoutAccount(type) || IsCampaignCommand(type) ? (type.Namespace!.EndsWith("Queries", StringComparison.Ordinal) || type.Name.StartsWith("Get", StringComparison.Ordinal) ? "query" : "command") : IsResponse(type) ? "response" : "event")}");
             y.AppendLine("      payload:");
             y.AppendLine($"        $ref: '#/components/schemas/{type.Name}'");
         }
@@ -176,7 +212,8 @@ internal static class AsyncApiDocument
         return y.ToString();
     }
 
-    private static bool IsResponse(Type t) => t.Namespace!.EndsWith("Queries", StringComparison.Ordinal) && !IsCommand(t) && !IsQueryWithoutAccount(t);
+    private static bool IsResponse(Type t) => (t.Namespace!.EndsWith("Queries", StringComparison.Ordinal) && !IsCommand(t) && !IsQueryWithoutAccount(t))
+        || t == CampaignAddressing.Response;
 
     private static bool IsNested(Type t) => t is { IsClass: true, IsSealed: true, IsAbstract: false } && t.Namespace!.StartsWith("TgFleet.Contracts.", StringComparison.Ordinal)
         && t.Namespace != typeof(ShardAddressing).Namespace && !Messages.Contains(t);
@@ -223,6 +260,12 @@ internal static class AsyncApiDocument
             y.AppendLine($"{indent}items:");
             WriteTypeSchema(y, t.GetGenericArguments()[0], indent + "  ", nullable: false);
         }
+        else if (t.IsGenericType && t.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>) && t.GetGenericArguments()[0] == typeof(string))
+        {
+            y.AppendLine($"{indent}type: object");
+            y.AppendLine($"{indent}additionalProperties:");
+            WriteTypeSchema(y, t.GetGenericArguments()[1], indent + "  ", nullable: false);
+        }
         else
         {
             var (kind, format) = t == typeof(string) ? ("string", null)
@@ -231,6 +274,7 @@ internal static class AsyncApiDocument
                 : t == typeof(bool) ? ("boolean", null)
                 : t == typeof(int) ? ("integer", "int32")
                 : t == typeof(long) ? ("integer", "int64")
+                : t == typeof(double) ? ("number", "double")
                 : throw new NotSupportedException($"No AsyncAPI mapping for {t}.");
             y.AppendLine($"{indent}type: {kind}");
             if (format is not null)

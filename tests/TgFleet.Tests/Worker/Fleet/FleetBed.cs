@@ -81,10 +81,13 @@ internal sealed class FleetBed : IAsyncDisposable
     }
 
     /// <summary>Starts workers with these ids together and waits until each is ready.</summary>
-    public async Task<WorkerProcess[]> StartWorkersAsync(params string[] ids)
+    public Task<WorkerProcess[]> StartWorkersAsync(params string[] ids) => StartWorkersAsync(new Dictionary<string, string?>(), ids);
+
+    /// <summary>Starts workers with these ids and <paramref name="settings"/> together and waits until each is ready.</summary>
+    public async Task<WorkerProcess[]> StartWorkersAsync(IReadOnlyDictionary<string, string?> settings, params string[] ids)
     {
         var clock = Stopwatch.StartNew();
-        var started = ids.Select(id => WorkerProcess.Start(this, id)).ToArray();
+        var started = ids.Select(id => WorkerProcess.Start(this, id, settings)).ToArray();
         _workers.AddRange(started);
         await Task.WhenAll(started.Select(w => w.WaitUntilReadyAsync(TimeSpan.FromSeconds(60))));
         NUnit.Framework.TestContext.Progress.WriteLine($"{string.Join(", ", ids)} ready in {clock.Elapsed.TotalSeconds:0.0} s");

@@ -29,8 +29,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Its HTTP address (health, metrics).</summary>
     public Uri BaseUri { get; }
 
-    /// <summary>Starts a worker named <paramref name="id"/> in <paramref name="fleet"/>.</summary>
-    public static WorkerProcess Start(FleetBed fleet, string id)
+    /// <summary>Starts a worker named <paramref name="id"/> in <paramref name="fleet"/>; <paramref name="settings"/> override the defaults.</summary>
+    public static WorkerProcess Start(FleetBed fleet, string id, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var dll = Repository.ProcessDll("Worker");
         var port = FreePort.Next();
@@ -57,6 +57,11 @@ internal sealed class WorkerProcess : IAsyncDisposable
             ["Logging__Console__FormatterOptions__SingleLine"] = "true",
             ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            environment[key] = value;
+        }
+
         var run = ProcessRun.Start("dotnet", [dll], workingDirectory: Path.GetDirectoryName(dll), environment: environment);
         return new WorkerProcess(id, run, new Uri($"http://127.0.0.1:{port}/"));
     }
