@@ -11,9 +11,10 @@ namespace TgFleet.Worker.Sharding;
 /// unacknowledged rest return to the queue). Each endpoint runs its accounts in lanes
 /// (<see cref="AccountLanes"/>): one account's commands in order, different accounts at once.
 /// </summary>
-public sealed partial class ShardEndpoints(IReceiveEndpointConnector connector, ShardConsumers consumers, IOptions<CommandOptions> options, ILogger<ShardEndpoints> logger)
+public sealed partial class ShardEndpoints(IReceiveEndpointConnector connector, ShardConsumers consumers, IOptions<CommandOptions> options, IBus bus, ILogger<ShardEndpoints> logger)
     : IShardHost, IDisposable
 {
+    private readonly CommandFailureAnswers _answers = new(bus, TimeProvider.System, logger);
     private readonly Dictionary<int, (HostReceiveEndpointHandle Handle, AccountLanes Lanes)> _handles = [];
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _running = new(options.Value.MaxRunning, options.Value.MaxRunning);
@@ -40,6 +41,7 @@ public sealed partial class ShardEndpoints(IReceiveEndpointConnector connector, 
             rabbit.PublishFaults = false;
             rabbit.ConcurrentMessageLimit = window;
             lanes.Configure(rabbit);
+            _answers.Configure(rabbit);
             consumers.Configure(context, rabbit);
         });
         lock (_gate)
