@@ -51,7 +51,7 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         SendStart? start = null;
         var result = await runtime.SendAsync(command, async recipientUserId =>
         {
-            start = await journal.StartAsync(command.CommandId, command.AccountId, recipientUserId);
+            start = await journal.StartAsync(command.CommandId, command.AccountId, recipientUserId, JournalEntry.BodyHash(command));
             if (start is { Kind: SendStartKind.Existing, Existing.State: CommandState.Accepted }
                 && await commands.MoveAsync(command.CommandId, CommandState.Accepted, CommandState.Sending, null, CancellationToken.None))
             {
@@ -129,13 +129,13 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         if (IsRetryable(result))
         {
             // Not now (not ready, FLOOD_WAIT, …): nothing is recorded, unless an earlier delivery's row stands.
-            return await journal.FindAsync(command.CommandId, context.CancellationToken) is { } earlier
+            return await journal.FindAsync(command.CommandId, JournalEntry.BodyHash(command), context.CancellationToken) is { } earlier
                 ? await ReplayAsync(context, earlier)
                 : await PublishAsync(context, result);
         }
 
         var state = result.Failed?.Reason == "OUTCOME_UNKNOWN" ? CommandState.Unknown : CommandState.Failed;
-        return await journal.RecordAsync(command.CommandId, command.AccountId, state, JsonSerializer.Serialize(result, Json)) is { } existing
+        return await journal.RecordAsync(command.CommandId, command.AccountId, state, JsonSerializer.Serialize(result, Json), JournalEntry.BodyHash(command)) is { } existing
             ? await ReplayAsync(context, existing)
             : await PublishAsync(context, result);
     }
@@ -146,6 +146,11 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         var command = context.Message;
         switch (entry)
         {
+            case { SameBody: false }:
+                // The same id, another body (another recipient or text): refused, as idempotency keys are.
+                Log.CommandIdReused(logger, command.CommandId);
+                return await PublishAsync(context, Failure(command, "COMMAND_ID_REUSED", permanent: true,
+                    "Another command with a different body was already executed under this CommandId; nothing was sent. Give every command a new id."));
             case { Outcome: { } recorded }:
                 Log.Replayed(logger, command.CommandId, entry.State);
                 await PublishAsync(context, JsonSerializer.Deserialize<SendResult>(recorded, Json)!, replay: true);
