@@ -1,9 +1,11 @@
 using TgFleet.Hosting;
+using TgFleet.Scheduler;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddFleetDefaults("tgfleet-scheduler");
 builder.AddFleetDatabase();
-builder.AddFleetBus();
+builder.AddCampaigns();
+builder.AddSchedulerJobs();
 var app = builder.Build();
 app.MapFleetEndpoints();
 await app.RunAsync();

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -13,11 +15,12 @@ using TgFleet.Tests.Worker.Fleet;
 namespace TgFleet.Tests.Observability;
 
 /// <summary>
-/// Two worker processes, the scheduler process and the simulator, with JSON console logs, run
-/// logins (one with 2FA), sends (one ending in PEER_FLOOD) while a REAL Prometheus scrapes them,
-/// RabbitMQ's per-object metrics, every second and evaluates deploy/'s rules. Then one worker
-/// is stopped. The dashboard's and the rules' expressions are evaluated through the HTTP API, and
-/// every line the processes wrote is searched for the run's secrets.
+/// Two worker processes, the scheduler process and the simulator, with JSON console logs and
+/// traces exported over OTLP, run logins (one with 2FA), sends (one ending in PEER_FLOOD) while a
+/// REAL Prometheus scrapes them and RabbitMQ's per-object metrics every second and evaluates
+/// deploy/'s rules. Then one worker is stopped. The dashboard's and the rules' expressions are
+/// evaluated through the HTTP API, one send's trace is followed from its publisher to its outcome
+/// event, and every line the processes wrote is searched for the run's secrets.
 /// </summary>
 [TestFixture, Category("Observability")]
 public sealed partial class When_a_fleet_runs_under_a_live_Prometheus
@@ -28,7 +31,17 @@ public sealed partial class When_a_fleet_runs_under_a_live_Prometheus
     // The alerts a stopped worker may raise; anything else pending or firing is a false alarm.
     private static readonly string[] StopAlerts = ["TgFleetWorkerDown", "TgFleetShardsUnowned"];
 
+    private const string UpstreamSource = "TgFleet.Tests.Upstream";
+    private static readonly ActivitySource Upstream = new(UpstreamSource);
+
+    // Who records a worker's part of a send: MassTransit's consume and publish, Npgsql's statements, the binding's TDLib requests.
+    private static readonly string[] WorkerScopes = ["MassTransit", "Npgsql", "TgFleet.Tdlib"];
+
     private readonly List<string> _secrets = [];
+    private readonly ConcurrentQueue<(string TraceId, string Description)> _upstreamActivities = new();
+    private ActivityListener _listener = null!;
+    private OtlpReceiver _otlp = null!;
+    private string _tracedSend = string.Empty;
     private FleetBed _fleet = null!;
     private WorkerProcess[] _workers = null!;
     private ProcessRun _scheduler = null!;
@@ -40,9 +53,25 @@ public sealed partial class When_a_fleet_runs_under_a_live_Prometheus
     [OneTimeSetUp]
     public async Task RunAsync()
     {
+        // The upstream side records MassTransit's activities (so its sends carry a traceparent) and its own.
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "MassTransit" or UpstreamSource,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a => _upstreamActivities.Enqueue((a.TraceId.ToHexString(), a.DisplayName + " " + string.Join(' ', a.TagObjects.Select(t => t.Value)))),
+        };
+        ActivitySource.AddActivityListener(_listener);
+        _otlp = new OtlpReceiver();
         _fleet = await FleetBed.StartAsync();
         _secrets.Add(_fleet.SessionKey);
-        var json = new Dictionary<string, string?> { ["Logging__Console__FormatterName"] = "json", ["Logging__Console__FormatterOptions__SingleLine"] = null };
+        var json = new Dictionary<string, string?>
+        {
+            ["Logging__Console__FormatterName"] = "json",
+            ["Logging__Console__FormatterOptions__SingleLine"] = null,
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = _otlp.Endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
+        };
         var schedulerPort = FreePort.Next();
         _scheduler = ProcessRun.Start("dotnet", [Repository.ProcessDll("Scheduler")], environment: new Dictionary<string, string?>
         {
@@ -75,6 +104,12 @@ public sealed partial class When_a_fleet_runs_under_a_live_Prometheus
         senders.Add(await LogInAsync(owners.Last(o => o.Value == _workers[0].Id).Key, password: "2fa-" + Guid.NewGuid().ToString("N")[..10]));
 
         // Sends: each sender to its own recipient, then one sender that Telegram limits (PEER_FLOOD on its second stranger).
+        using (var root = Upstream.StartActivity("upstream sends a message"))
+        {
+            _tracedSend = root!.TraceId.ToHexString();
+            await SendAndWaitAsync(senders[1], await NewRecipientAsync());
+        }
+
         foreach (var sender in senders)
         {
             await SendAndWaitAsync(sender, await NewRecipientAsync());
@@ -115,6 +150,13 @@ public sealed partial class When_a_fleet_runs_under_a_live_Prometheus
         {
             await _fleet.DisposeAsync();
         }
+
+        if (_otlp is not null)
+        {
+            await _otlp.DisposeAsync();
+        }
+
+        _listener?.Dispose();
     }
 
     [Test]
@@ -167,6 +209,23 @@ public sealed partial class When_a_fleet_runs_under_a_live_Prometheus
         Assert.That(_stoppedExitCode, Is.Zero, "a clean hand-over");
         Assert.That(_alertsAfterStop.Select(a => a.Name), Has.Some.AnyOf(StopAlerts));
         Assert.That(_alertsAfterStop.Where(a => !StopAlerts.Contains(a.Name)), Is.Empty);
+    }
+
+    [Test]
+    public async Task One_trace_follows_a_SendMessage_from_its_publisher_to_its_MessageSent()
+    {
+        IReadOnlyList<ReceivedSpan> spans = [];
+        await Wait.UntilAsync(() =>
+        {
+            spans = _otlp.Spans.Where(s => s.TraceId == _tracedSend).ToList();
+            return spans.Any(s => s.Scope == "TgFleet.Tdlib" && s.Name == "tdlib sendMessage");
+        }, Deadline, () => string.Join("; ", spans.Select(s => $"{s.Service}/{s.Scope}/{s.Name}")) + $" of {_otlp.Spans.Count} spans");
+
+        Assert.That(spans.Where(s => s.Service == "tgfleet-worker").Select(s => s.Scope), Is.SupersetOf(WorkerScopes),
+            "the worker's consume, its database statements and its TDLib requests are in the publisher's trace");
+        Assert.That(spans.Select(s => s.ParentSpanId), Has.All.Not.Empty, "no worker span starts a trace of its own");
+        Assert.That(_upstreamActivities.Where(a => a.TraceId == _tracedSend).Select(a => a.Description), Has.Some.Contains("MessageSent"),
+            "the upstream side received the outcome event in the same trace");
     }
 
     [Test]
