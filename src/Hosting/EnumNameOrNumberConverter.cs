@@ -6,8 +6,8 @@ namespace TgFleet.Hosting;
 /// <summary>
 /// Reads an enum given by name (any case, as docs/messaging.md names the values:
 /// <c>"kind": "Username"</c>) or by number; writes the number, as the contracts always have.
-/// A name or number that is not a value of the enum is a <see cref="JsonException"/>, so the
-/// message is answered <c>MESSAGE_MALFORMED</c> rather than carried on with a meaningless value.
+/// A name that is not a value of the enum is a <see cref="JsonException"/>, so the message is
+/// answered <c>MESSAGE_MALFORMED</c>; a number is read as it always was and left to validation.
 /// </summary>
 public sealed class EnumNameOrNumberConverter : JsonConverterFactory
 {
@@ -41,7 +41,8 @@ public sealed class EnumNameOrNumberConverter : JsonConverterFactory
                     throw new JsonException($"A {typeof(TEnum).Name} is a name or a number, not {reader.TokenType}.");
             }
 
-            return Enum.IsDefined(value) ? value : throw new JsonException($"{value} is not a {typeof(TEnum).Name}: one of {string.Join(", ", Enum.GetNames<TEnum>())} (or its number).");
+            // A number that names no value is left to the command's validation, as before (e.g. STATUS_UNKNOWN).
+            return value;
         }
 
         public override void Write(Utf8JsonWriter writer, TEnum value, JsonSerializerOptions options)

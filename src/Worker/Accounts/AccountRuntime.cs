@@ -24,6 +24,7 @@ namespace TgFleet.Worker.Accounts;
 /// <param name="Metrics">The worker's instruments.</param>
 /// <param name="Time">The clock.</param>
 /// <param name="Loggers">Loggers.</param>
+/// <param name="Lookups">The recipient look-ups' resilience pipeline (<see cref="RecipientLookups"/>).</param>
 public sealed record AccountRuntimeServices(
     TdClientManager Manager,
     SessionCipher Cipher,
@@ -36,7 +37,8 @@ public sealed record AccountRuntimeServices(
     OptOutStore OptOuts,
     WorkerMetrics Metrics,
     TimeProvider Time,
-    ILoggerFactory Loggers);
+    ILoggerFactory Loggers,
+    Polly.ResiliencePipeline Lookups);
 
 /// <summary>
 /// One account's TDLib client on this worker: restores its stored session, drives its login,
@@ -59,6 +61,8 @@ public sealed partial class AccountRuntime : IAsyncDisposable
     private Guid _commandId;
     private volatile bool _stopping;
     private volatile bool _restoring;
+    private readonly CancellationTokenSource _lifetime = new();
+    private Task _connectingChecks = Task.CompletedTask;
     private bool _loggedOutReported;
     private int _stopped;
 
@@ -208,6 +212,14 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         }
 
         _stopping = true;
+        await _lifetime.CancelAsync();
+        Task checks;
+        lock (_gate)
+        {
+            checks = _connectingChecks;
+        }
+
+        await checks;
         var wasReady = State == AuthState.Ready && _tdState is AuthorizationStateReady;
         if (_client is { } client)
         {
@@ -236,6 +248,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         {
             _checkpointGate.Dispose();
             _statusGate.Dispose();
+            _lifetime.Dispose();
         }
     }
 

@@ -187,6 +187,7 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
             if (!replay)
             {
                 metrics.Sent();
+                metrics.SendOutcome("sent", context.ReceiveContext.ElapsedTime);
             }
 
             return "sent";
@@ -202,10 +203,17 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         if (failed.Reason == "OUTCOME_UNKNOWN")
         {
             metrics.OutcomeUnknown();
+            metrics.SendOutcome("unknown", context.ReceiveContext.ElapsedTime);
             return "unknown";
         }
 
         metrics.Failed(failed.Reason);
+        if (failed.Permanent)
+        {
+            // "Not now" (Permanent = false) is not a final outcome: the retry's outcome is recorded.
+            metrics.SendOutcome("failed", context.ReceiveContext.ElapsedTime);
+        }
+
         return "failed";
     }
 

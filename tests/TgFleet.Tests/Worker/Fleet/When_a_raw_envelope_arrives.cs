@@ -33,7 +33,7 @@ public sealed class When_a_raw_envelope_arrives
     public async Task A_truncated_body_is_answered_MESSAGE_MALFORMED_with_its_messageId()
     {
         var messageId = Guid.NewGuid();
-        var body = Envelope(messageId, $$"""{"commandId": "{{Guid.NewGuid()}}", "accountId": "{{_account.Id}}", "to": {"kind": 0, "value": "{{_to}}"}, "text": "cut""");
+        var body = Envelope(messageId, $$"""{"commandId": "{{Guid.NewGuid()}}", "accountId": "{{_account.Id}}", "to": {"kind": 1, "value": "{{_to}}"}, "text": "cut""");
         await PublishAsync(messageId, body[..^20]);
 
         var rejected = await RejectionAsync(messageId);
@@ -47,7 +47,7 @@ public sealed class When_a_raw_envelope_arrives
     {
         var messageId = Guid.NewGuid();
         var commandId = Guid.NewGuid();
-        await PublishAsync(messageId, Envelope(messageId, $$"""{"commandId": "{{commandId}}", "accountId": "{{_account.Id}}", "to": {"kind": 0, "value": "{{_to}}"}, "text": 42}"""));
+        await PublishAsync(messageId, Envelope(messageId, $$"""{"commandId": "{{commandId}}", "accountId": "{{_account.Id}}", "to": {"kind": 1, "value": "{{_to}}"}, "text": 42}"""));
 
         var rejected = await RejectionAsync(messageId);
 
