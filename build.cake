@@ -10,7 +10,7 @@ var benchmark = Argument("benchmark", "");
 var solution = File("./TgFleet.sln");
 var artifacts = Directory("./artifacts");
 var testResults = artifacts + Directory("test-results");
-var processes = new[] { "Worker", "Scheduler", "Simulator" }; // src/<name>/TgFleet.<name>.csproj, where present
+var processes = new[] { "Worker", "Scheduler", "Simulator", "Cli" }; // src/<name>/TgFleet.<name>.csproj, where present
 
 int Dotnet(string arguments, bool throwOnFailure = true)
 {

@@ -1,0 +1,48 @@
+using System.Globalization;
+using NUnit.Framework;
+using TgFleet.Tests.Worker.Fleet;
+
+namespace TgFleet.Tests.Cli.Fleet;
+
+/// <summary>
+/// ONE running fleet for the command-line tests of this namespace (a worker process on an
+/// in-process simulator, its own database and virtual host): starting a worker is the expensive
+/// part, and every test here uses accounts of its own.
+/// </summary>
+[SetUpFixture]
+public sealed class CliFleet
+{
+    internal static FleetBed Bed { get; private set; } = null!;
+
+    /// <summary>The worker's id.</summary>
+    internal const string WorkerId = "cli-w1";
+
+    /// <summary>The options that point tgfleet at the fleet.</summary>
+    internal static string[] Connection =>
+    [
+        "--rabbitmq", Bed.VirtualHost.AmqpUri.ToString(), "--database", Bed.Database.ConnectionString,
+        "--shards", FleetBed.Shards.ToString(CultureInfo.InvariantCulture),
+    ];
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        Bed = await FleetBed.StartAsync();
+        var workers = await Bed.StartWorkersAsync(WorkerId);
+        await Bed.WaitForFairShareAsync(workers);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await Bed.DisposeAsync();
+
+    /// <summary>Runs tgfleet against the fleet.</summary>
+    internal static Task<CliResult> RunAsync(params string[] args) => CliProcess.RunAsync([.. args, .. Connection]);
+
+    /// <summary>Asserts the run failed with <paramref name="exitCode"/>, ONE line on stderr containing <paramref name="message"/>, nothing on stdout.</summary>
+    internal static void AssertFailure(CliResult result, int exitCode, string message)
+    {
+        Assert.That(result.ExitCode, Is.EqualTo(exitCode), result.ToString());
+        Assert.That(result.ErrorLines, Has.Length.EqualTo(1), result.ToString());
+        Assert.That(result.ErrorLines[0], Does.StartWith("tgfleet: ").And.Contain(message), result.ToString());
+    }
+}
