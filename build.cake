@@ -133,6 +133,8 @@ var benchmarks = new Dictionary<string, (string Project, string Arguments)>
     ["simulator"] = ("./tests/SimulatorBench/SimulatorBench.csproj", "10000 1000 100000"),
     // tests/FleetBench: --accounts logged in on one worker (idle RSS), --senders in flight, --messages per side, --clients for memory.
     ["fleet"] = ("./tests/FleetBench/TgFleet.FleetBench.csproj", "fleet --accounts 2000 --senders 200 --messages 10000 --clients 1000"),
+    // tests/FleetBench campaign: 1,000,000 recipients imported in batches of 10,000, then 100,000 deliveries with pacing lifted against direct SendMessage.
+    ["campaign"] = ("./tests/FleetBench/TgFleet.FleetBench.csproj", "campaign --recipients 1000000 --deliveries 100000 --senders 10 --in-flight 50 --direct 20000"),
 };
 
 Task("__Bench").Does(() =>

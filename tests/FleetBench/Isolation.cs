@@ -20,10 +20,10 @@ internal static class Isolation
     public static bool LoopbackOnly => Interfaces() is ["lo"];
 
     /// <summary>Runs this benchmark again as <c>unshare --net</c> (loopback brought up) and returns its exit code.</summary>
-    public static async Task<int> RunInNamespaceAsync(string[] args)
+    public static async Task<int> RunInNamespaceAsync(string[] args, string benchmark = "fleet")
     {
         var psi = new ProcessStartInfo("unshare") { UseShellExecute = false };
-        foreach (var arg in (string[])["--net", "--", "sh", "-c", "ip link set lo up && exec \"$@\"", "sh", "dotnet", typeof(Isolation).Assembly.Location, "fleet", InsideFlag])
+        foreach (var arg in (string[])["--net", "--", "sh", "-c", "ip link set lo up && exec \"$@\"", "sh", "dotnet", typeof(Isolation).Assembly.Location, benchmark, InsideFlag])
         {
             psi.ArgumentList.Add(arg);
         }

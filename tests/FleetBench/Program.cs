@@ -4,6 +4,7 @@ using TgFleet.FleetBench;
 return args switch
 {
     ["fleet", .. var rest] => await FleetBenchmark.RunAsync(rest),
+    ["campaign", .. var rest] => await CampaignBenchmark.RunAsync(rest),
     [RequestResponseBaseline.ResponderCommand, var amqp, var prefetch] =>
         await RequestResponseBaseline.RespondAsync(new Uri(amqp), int.Parse(prefetch, CultureInfo.InvariantCulture)),
     _ => Usage(),

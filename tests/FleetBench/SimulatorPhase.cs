@@ -132,7 +132,7 @@ internal static class SimulatorPhase
         return new Result(sends, roundTrips, ids.Length, idleMbPerAccount, slowSends / ideal);
     }
 
-    private static async Task<Created[]> SeedAsync(HttpClient http, BulkSeed seed, CancellationToken cancellationToken)
+    internal static async Task<Created[]> SeedAsync(HttpClient http, BulkSeed seed, CancellationToken cancellationToken)
     {
         using var response = await http.PostAsJsonAsync(new Uri("control/bulk", UriKind.Relative), seed, cancellationToken);
         response.EnsureSuccessStatusCode();
@@ -145,9 +145,9 @@ internal static class SimulatorPhase
         response.EnsureSuccessStatusCode();
     }
 
-    private static string Phone(Created created) => created.Phone.StartsWith('+') ? created.Phone : "+" + created.Phone;
+    internal static string Phone(Created created) => created.Phone.StartsWith('+') ? created.Phone : "+" + created.Phone;
 
-    private static async Task LogInAsync(BenchBus bus, HttpClient http, string accountId, string phone, int shards, CancellationToken cancellationToken)
+    internal static async Task LogInAsync(BenchBus bus, HttpClient http, string accountId, string phone, int shards, CancellationToken cancellationToken)
     {
         var awaitingCode = bus.ExpectState(accountId, AuthenticationState.AwaitingCode);
         await bus.Bus.SendToShard(new Authenticate(NewId.NextGuid(), accountId, phone), shards, cancellationToken);
@@ -158,9 +158,9 @@ internal static class SimulatorPhase
         await ready.WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
     }
 
-    private sealed record Sending(long Sent, long Failed, string Reasons);
+    internal sealed record Sending(long Sent, long Failed, string Reasons);
 
-    private static async Task<Sending> SendAsync(BenchBus bus, string[] ids, Recipient[] recipients, int senders, int count, int shards, CancellationToken cancellationToken)
+    internal static async Task<Sending> SendAsync(BenchBus bus, string[] ids, Recipient[] recipients, int senders, int count, int shards, CancellationToken cancellationToken)
     {
         var remaining = (long)count;
         long sent = 0, failed = 0;
