@@ -111,8 +111,8 @@ Task("__Demo").Does(() =>
     // The demo handles Ctrl+C itself (it stops everything it started): Cake waits for it.
     System.Console.CancelKeyPress += (_, e) => e.Cancel = true;
     var demo = $"./src/Demo/bin/{configuration}/net10.0/TgFleet.Demo.dll";
-    // ./build.sh demo --workers 3 --duration 60: the demo's own options, passed on (it checks them).
-    var options = string.Concat(new[] { "workers", "duration", "data" }
+    // ./build.sh demo --workers 3 --senders 10 --recipients 2000: the demo's own options, passed on (it checks them).
+    var options = string.Concat(new[] { "workers", "senders", "recipients", "campaign-seconds", "duration", "data" }
         .Where(name => HasArgument(name))
         .Select(name => $" --{name} \"{Argument<string>(name)}\""));
     var exit = StartProcess("dotnet", new ProcessSettings

@@ -30,6 +30,8 @@ install_debian_packages() {
   # unshare (util-linux) and ip (iproute2): the tests run in a loopback-only network namespace.
   command -v unshare >/dev/null 2>&1 || need+=(util-linux)
   command -v ip >/dev/null 2>&1 || [[ -x /usr/sbin/ip || -x /sbin/ip ]] || need+=(iproute2)
+  # tmux: the CLI's interactive tests drive a real terminal (send-keys, capture-pane).
+  command -v tmux >/dev/null 2>&1 || need+=(tmux)
   [[ ${#need[@]} -eq 0 ]] && return 0
   command -v apt-get >/dev/null 2>&1 || fail "missing ${need[*]} and no apt-get: install PostgreSQL 15, RabbitMQ and Prometheus yourself (or set TGFLEET_PG_BIN / TGFLEET_RABBITMQ_BIN / TGFLEET_PROMETHEUS_BIN)."
   echo "build.sh: installing ${need[*]} (Debian packages; their system services stay off)"

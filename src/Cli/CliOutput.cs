@@ -60,8 +60,8 @@ public sealed class CliOutput
     /// <summary>Writes <paramref name="value"/> as JSON to stdout (camelCase, enums by name).</summary>
     public void WriteJson<T>(T value) => Console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
-    /// <summary>A line of text (not markup) on stdout.</summary>
-    public void Line(string text) => Console.WriteLine(text);
+    /// <summary>A line of text (not markup) on stdout, never wrapped (logs and pipes keep it whole).</summary>
+    public void Line(string text) => Console.Profile.Out.Writer.WriteLine(text);
 
     /// <summary>A line with Spectre markup (shown without colour when plain).</summary>
     public void Markup(string markup) => Console.MarkupLine(markup);

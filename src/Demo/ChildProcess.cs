@@ -3,22 +3,22 @@ using TgFleet.DevServers;
 
 namespace TgFleet.Demo;
 
-/// <summary>A fleet process the demo runs, its output shown live with a coloured prefix.</summary>
+/// <summary>
+/// A fleet process the demo runs. Its output goes to the demo's log file (one line each, prefixed
+/// with its name), not to the screen, which shows the campaign.
+/// </summary>
 internal sealed class ChildProcess : IAsyncDisposable
 {
-    private static readonly ConsoleColor[] Colors = [ConsoleColor.Cyan, ConsoleColor.Green, ConsoleColor.Magenta, ConsoleColor.Yellow, ConsoleColor.Blue];
-    private static readonly Lock ConsoleGate = new();
-    private static int _next;
     private readonly Process _process;
-    private readonly ConsoleColor _color;
+    private readonly DemoLog _log;
 
-    private ChildProcess(string name, Process process, Uri baseUri, string readyPath)
+    private ChildProcess(string name, Process process, Uri baseUri, string readyPath, DemoLog log)
     {
         Name = name;
         _process = process;
         BaseUri = baseUri;
         ReadyPath = readyPath;
-        _color = Colors[Interlocked.Increment(ref _next) % Colors.Length];
+        _log = log;
     }
 
     public string Name { get; }
@@ -30,7 +30,10 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static ChildProcess Start(string name, string dll, int port, IReadOnlyDictionary<string, string> environment, Sandbox sandbox,
+    /// <summary>Killed by the demo (SIGKILL) on purpose.</summary>
+    public bool Killed { get; private set; }
+
+    public static ChildProcess Start(string name, string dll, int port, IReadOnlyDictionary<string, string> environment, Sandbox sandbox, DemoLog log,
         IReadOnlyList<string>? args = null, string readyPath = "health/ready")
     {
         // setsid: a session of its own, so Ctrl+C reaches only the demo, which then stops each
@@ -50,17 +53,19 @@ internal sealed class ChildProcess : IAsyncDisposable
         {
             psi.ArgumentList.Add(arg);
         }
+
         psi.Environment["Urls"] = $"http://127.0.0.1:{port}";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
         psi.Environment["Logging__Console__FormatterName"] = "simple";
         psi.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        psi.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
         foreach (var (key, value) in environment)
         {
             psi.Environment[key] = value;
         }
 
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        var child = new ChildProcess(name, process, new Uri($"http://127.0.0.1:{port}/"), readyPath);
+        var child = new ChildProcess(name, process, new Uri($"http://127.0.0.1:{port}/"), readyPath, log);
         process.OutputDataReceived += (_, e) => child.Show(e.Data);
         process.ErrorDataReceived += (_, e) => child.Show(e.Data);
         process.Exited += (_, _) => child.Show($"(exited with {process.ExitCode})");
@@ -72,15 +77,31 @@ internal sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
-    public static void Say(string source, string text, ConsoleColor color = ConsoleColor.White)
+    /// <summary>Whether it answers 200 on <see cref="ReadyPath"/> now.</summary>
+    public async Task<bool> IsReadyAsync(HttpClient http, CancellationToken cancellationToken)
     {
-        lock (ConsoleGate)
+        if (_process.HasExited)
         {
-            Console.ForegroundColor = color;
-            Console.Write($"{source,-12}| ");
-            Console.ResetColor();
-            Console.WriteLine(text);
+            return false;
         }
+
+        try
+        {
+            using var response = await http.GetAsync(new Uri(BaseUri, ReadyPath), cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>SIGKILL: the process dies at once, writing and releasing nothing.</summary>
+    public async Task KillAsync()
+    {
+        Killed = true;
+        Signals.Send(_process.Id, Signals.KillNow);
+        await _process.WaitForExitAsync(CancellationToken.None);
     }
 
     /// <summary>
@@ -117,7 +138,39 @@ internal sealed class ChildProcess : IAsyncDisposable
     {
         if (line is not null)
         {
-            Say(Name, line, _color);
+            _log.Write(Name, line);
+        }
+    }
+}
+
+/// <summary>The demo's log file: every process's output and the demo's own steps, one line each.</summary>
+internal sealed class DemoLog : IDisposable
+{
+    private readonly StreamWriter _writer;
+    private readonly Lock _gate = new();
+
+    public DemoLog(string path)
+    {
+        Path = path;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        _writer = new StreamWriter(path, append: false) { AutoFlush = true };
+    }
+
+    public string Path { get; }
+
+    public void Write(string source, string line)
+    {
+        lock (_gate)
+        {
+            _writer.WriteLine($"{source,-12}| {line}");
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _writer.Dispose();
         }
     }
 }

@@ -1,15 +1,14 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using TgFleet.Cli;
 using TgFleet.Demo;
 using TgFleet.DevServers;
 using TgFleet.Storage;
 
-// ./build.sh demo — run from the repository root (Cake does). Options: --configuration Debug|Release,
-// --workers N (default 2), --duration SECONDS (stop by itself; default: until Ctrl+C),
-// --data DIR (where the throwaway servers keep their data; default .local/demo).
+// ./build.sh demo — run from the repository root (Cake does). Options: see DemoOptions.Usage.
 if (!DemoOptions.TryParse(args, out var options, out var problem))
 {
-    Console.Error.WriteLine($"demo: {problem} (options: --configuration Debug|Release, --workers N, --duration SECONDS, --data DIR)");
+    Console.Error.WriteLine($"demo: {problem} (options: {DemoOptions.Usage})");
     return 2;
 }
 
@@ -19,7 +18,7 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true; // we stop everything we started, then exit
     if (!stop.IsCancellationRequested)
     {
-        ChildProcess.Say("demo", "Ctrl+C: stopping everything the demo started…", ConsoleColor.Red);
+        Console.WriteLine("demo        | Ctrl+C: stopping everything the demo started…");
         stop.Cancel();
     }
 };
@@ -33,36 +32,47 @@ if (options.Duration is { } duration)
     stop.CancelAfter(duration);
 }
 
+var output = CliOutput.Create(json: false, noColor: false);
 using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
 var root = Directory.GetCurrentDirectory();
-using var sandbox = Sandbox.Create(options.DataRoot ?? Path.Combine(root, ".local", "demo"), "run");
+var dataRoot = options.DataRoot ?? Path.Combine(root, ".local", "demo");
+using var sandbox = Sandbox.Create(dataRoot, "run");
+// The log outlives the sandbox (which is removed on exit), beside the data folder: it is what to
+// read when something went wrong.
+using var log = new DemoLog(Path.Combine(dataRoot + "-logs", $"demo-{TimeProvider.System.GetLocalNow():yyyyMMdd-HHmmss}.log"));
+void Say(string text)
+{
+    output.Line("demo        | " + text);
+    log.Write("demo", text);
+}
+
 var children = new List<ChildProcess>();
 ThrowawayPostgres? postgres = null;
 ThrowawayRabbitMq? rabbitMq = null;
 var exitCode = 0;
-Task? scenario = null;
 try
 {
-    ChildProcess.Say("demo", $"data in {sandbox.Path} (removed on exit)");
+    Say($"process logs: {log.Path}");
+    Say($"data in {sandbox.Path} (removed on exit)");
     var startPostgres = ThrowawayPostgres.StartAsync(sandbox, cancellationToken: stop.Token);
     var startRabbitMq = ThrowawayRabbitMq.StartAsync(sandbox, cancellationToken: stop.Token);
     postgres = await startPostgres;
-    ChildProcess.Say("postgres", $"PostgreSQL 15 on 127.0.0.1:{postgres.Port}");
     rabbitMq = await startRabbitMq;
-    ChildProcess.Say("rabbitmq", $"RabbitMQ on 127.0.0.1:{rabbitMq.AmqpPort} (management http://127.0.0.1:{rabbitMq.ManagementPort}, guest/guest)");
+    Say($"PostgreSQL 15 on 127.0.0.1:{postgres.Port}, RabbitMQ on 127.0.0.1:{rabbitMq.AmqpPort} (management http://127.0.0.1:{rabbitMq.ManagementPort}, guest/guest)");
 
     await postgres.CreateDatabaseAsync("tgfleet", cancellationToken: stop.Token);
     await rabbitMq.CreateVirtualHostAsync("tgfleet", stop.Token);
-    var applied = await DatabaseMigrator.MigrateAsync(postgres.ConnectionString("tgfleet"), loggerFactory.CreateLogger("migrate"), stop.Token);
-    ChildProcess.Say("demo", $"database migrated ({applied.Count} migrations)");
+    var connectionString = postgres.ConnectionString("tgfleet");
+    var applied = await DatabaseMigrator.MigrateAsync(connectionString, loggerFactory.CreateLogger("migrate"), stop.Token);
+    Say($"database migrated ({applied.Count} migrations)");
 
     var environment = new Dictionary<string, string>
     {
-        ["Database__ConnectionString"] = postgres.ConnectionString("tgfleet"),
+        ["Database__ConnectionString"] = connectionString,
         ["RabbitMq__Uri"] = rabbitMq.AmqpUri("tgfleet").ToString(),
         // The workers' accounts run on the simulator (its address is added once it has a port),
         // their sessions are encrypted with a key made for this run, and leases are short so that
-        // shards move within seconds.
+        // a killed worker's shards move within seconds.
         ["Telegram__Backend"] = "Simulator",
         ["Telegram__ApiId"] = "94575",
         ["Telegram__ApiHash"] = "a3406de8d171bb422bb6ddf3bbd800e2",
@@ -71,18 +81,14 @@ try
         ["Shards__LeaseTtl"] = "00:00:10",
         ["Shards__RenewInterval"] = "00:00:03",
         ["Shards__FenceMargin"] = "00:00:03",
-        // The demo's "shards" lines say what moves; readiness is shown by the status line.
-        ["Logging__LogLevel__TgFleet.Worker.Sharding"] = "Warning",
-        ["Logging__LogLevel__Microsoft.Extensions.Diagnostics.HealthChecks"] = "Critical",
     };
     Uri? simulatorUri = null;
-
     foreach (var (name, project) in options.Processes())
     {
         var dll = Path.Combine(root, "src", project, "bin", options.Configuration, "net10.0", $"TgFleet.{project}.dll");
         if (!File.Exists(dll))
         {
-            ChildProcess.Say("demo", $"{name}: not built ({dll}); skipped", ConsoleColor.Red);
+            Say($"{name}: not built ({dll}); skipped");
             continue;
         }
 
@@ -91,45 +97,57 @@ try
         {
             // The simulator plays Telegram's cloud: its control API and backend socket on loopback.
             var urls = $"http://127.0.0.1:{port}";
-            children.Add(ChildProcess.Start(name, dll, port, environment, sandbox, ["--urls", urls], readyPath: "health"));
-            ChildProcess.Say("demo", $"Telegram simulator: control API {urls}/control, witness {urls}/witness/summary (docs/simulator.md)");
+            children.Add(ChildProcess.Start(name, dll, port, environment, sandbox, log, ["--urls", urls], readyPath: "health"));
+            Say($"Telegram simulator: control API {urls}/control, witness {urls}/witness/summary (docs/simulator.md)");
             simulatorUri = new Uri(urls + "/");
             environment["Telegram__SimulatorUri"] = $"ws://127.0.0.1:{port}/backend";
             continue;
         }
 
-        // A worker's id is its name here, so that shard_leases and the demo's lines agree.
-        var own = new Dictionary<string, string>(environment)
+        // A worker's id is its name here, so that shard_leases and the demo's screen agree. The
+        // scheduler dispatches often and resends sooner than its defaults, for a demo of minutes.
+        var own = new Dictionary<string, string>(environment);
+        if (project == "Worker")
         {
-            ["Shards__WorkerId"] = name,
-            ["Telegram__DataDirectory"] = Path.Combine(sandbox.Path, name),
-        };
-        children.Add(ChildProcess.Start(name, dll, port, own, sandbox));
+            own["Shards__WorkerId"] = name;
+            own["Telegram__DataDirectory"] = Path.Combine(sandbox.Path, name);
+        }
+        else
+        {
+            own["Campaigns__DispatchInterval"] = "00:00:00.250";
+            own["Campaigns__AdvanceInterval"] = "00:00:00.500";
+            own["Campaigns__CompletionGrace"] = "00:00:02";
+            own["Campaigns__ResendAfter"] = "00:00:20";
+            own["Campaigns__RetryDelay"] = "00:00:02";
+        }
+
+        children.Add(ChildProcess.Start(name, dll, port, own, sandbox, log));
     }
 
-    if (simulatorUri is not null)
+    if (simulatorUri is null || !children.Any(c => c.Name.StartsWith("worker-", StringComparison.Ordinal)))
     {
-        scenario = new Scenario(children, rabbitMq.AmqpUri("tgfleet"), simulatorUri, postgres.ConnectionString("tgfleet")).RunAsync(stop.Token);
+        throw new InvalidOperationException("the simulator and at least one worker are needed (build first: ./build.sh build)");
     }
 
-    await Status.ShowUntilStoppedAsync(children, stop.Token);
+    var matches = await new Scenario(options, children, rabbitMq.AmqpUri("tgfleet"), simulatorUri, connectionString, output, log).RunAsync(stop.Token);
+    exitCode = matches ? 0 : 1;
+    if (!Console.IsInputRedirected && options.Duration is null)
+    {
+        Say("the fleet keeps running (the URLs above answer); Ctrl+C stops everything");
+        await Task.Delay(Timeout.Infinite, stop.Token);
+    }
 }
 catch (OperationCanceledException) when (stop.IsCancellationRequested)
 {
-    // Ctrl+C or --duration while starting.
+    // Ctrl+C or --duration.
 }
-catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
+catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or HttpRequestException or CliException)
 {
-    ChildProcess.Say("demo", "failed: " + e.Message, ConsoleColor.Red);
+    Say("failed: " + e.Message + $" (process logs: {log.Path})");
     exitCode = 1;
 }
 finally
 {
-    if (scenario is not null)
-    {
-        await scenario;
-    }
-
     foreach (var child in Enumerable.Reverse(children))
     {
         await child.DisposeAsync();
@@ -145,14 +163,16 @@ finally
         await postgres.DisposeAsync();
     }
 
-    ChildProcess.Say("demo", "stopped; nothing left running");
+    Say("stopped; nothing left running");
 }
 
 return exitCode;
 
 /// <summary>The demo's command line.</summary>
-internal sealed record DemoOptions(string Configuration, int Workers, TimeSpan? Duration, string? DataRoot)
+internal sealed record DemoOptions(string Configuration, int Workers, int Senders, int Recipients, double CampaignSeconds, TimeSpan? Duration, string? DataRoot)
 {
+    public const string Usage = "--workers N (2), --senders N (20), --recipients N (5000), --campaign-seconds S (60), --duration SECONDS, --data DIR, --configuration Debug|Release";
+
     public static bool TryParse(string[] args, out DemoOptions options, out string problem)
     {
         string Value(string name, string fallback)
@@ -161,7 +181,10 @@ internal sealed record DemoOptions(string Configuration, int Workers, TimeSpan? 
             return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
         }
 
-        options = new DemoOptions("Debug", 2, null, null);
+        bool Whole(string name, string fallback, int min, int max, out int value) =>
+            int.TryParse(Value(name, fallback), NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
+
+        options = new DemoOptions("Debug", 2, 20, 5000, 60, null, null);
         var configuration = Value("--configuration", "Debug");
         if (configuration is not ("Debug" or "Release"))
         {
@@ -169,9 +192,27 @@ internal sealed record DemoOptions(string Configuration, int Workers, TimeSpan? 
             return false;
         }
 
-        if (!int.TryParse(Value("--workers", "2"), NumberStyles.None, CultureInfo.InvariantCulture, out var workers) || workers > 16)
+        if (!Whole("--workers", "2", 0, 16, out var workers))
         {
             problem = "--workers must be a whole number from 0 to 16";
+            return false;
+        }
+
+        if (!Whole("--senders", "20", 1, 999, out var senders))
+        {
+            problem = "--senders must be a whole number from 1 to 999";
+            return false;
+        }
+
+        if (!Whole("--recipients", "5000", 1, 1_000_000, out var recipients))
+        {
+            problem = "--recipients must be a whole number from 1 to 1,000,000";
+            return false;
+        }
+
+        if (!double.TryParse(Value("--campaign-seconds", "60"), NumberStyles.Float, CultureInfo.InvariantCulture, out var campaignSeconds) || campaignSeconds <= 0)
+        {
+            problem = "--campaign-seconds must be a positive number";
             return false;
         }
 
@@ -187,7 +228,7 @@ internal sealed record DemoOptions(string Configuration, int Workers, TimeSpan? 
             duration = TimeSpan.FromSeconds(seconds);
         }
 
-        options = new DemoOptions(configuration, workers, duration,
+        options = new DemoOptions(configuration, workers, senders, recipients, campaignSeconds, duration,
             Value("--data", "") is { Length: > 0 } data ? Path.GetFullPath(data) : null);
         problem = string.Empty;
         return true;

@@ -1,235 +1,245 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
-using MassTransit;
 using Npgsql;
-using TgFleet.Contracts.Accounts;
+using Spectre.Console;
+using TgFleet.Cli;
+using TgFleet.Cli.Accounts;
+using TgFleet.Cli.Campaigns;
 using TgFleet.Contracts.Addressing;
-using TgFleet.Contracts.Messaging;
+using TgFleet.Contracts.Campaigns;
 
 namespace TgFleet.Demo;
 
 /// <summary>
-/// What the demo shows once the fleet runs: simulated accounts logged in through the real command
-/// flow (Authenticate → the code from the simulator's control API → SubmitAuthenticationCode),
-/// a few SendMessage commands, every event the fleet publishes as it arrives, then one worker
-/// stopped with SIGTERM and its shards and accounts moving to the others. Phones are masked.
+/// What the demo shows once the fleet runs: senders logged in through the real commands (the
+/// code read from the simulator, as a person would read their phone), a campaign started from a
+/// CSV and followed on ONE live screen (tgfleet's <see cref="CampaignWatch"/>), one worker killed
+/// with SIGKILL halfway, and a summary checked against the simulator's witness.
 /// </summary>
-internal sealed class Scenario(IReadOnlyList<ChildProcess> children, Uri amqp, Uri simulator, string connectionString)
+internal sealed class Scenario(DemoOptions options, IReadOnlyList<ChildProcess> children, Uri amqp, Uri simulator, string connectionString, CliOutput output, DemoLog log)
 {
-    private const string Source = "scenario";
-    private static readonly TimeSpan StepDeadline = TimeSpan.FromSeconds(60);
-    private readonly DemoEvents _events = new();
+    private static readonly TimeSpan StepDeadline = TimeSpan.FromSeconds(90);
 
-    /// <summary>Runs the scenario; never throws (a failure is shown, the fleet keeps running).</summary>
-    public async Task RunAsync(CancellationToken stop)
+    /// <summary>Runs it; true when the summary matches the witness.</summary>
+    public async Task<bool> RunAsync(CancellationToken stop)
     {
         var workers = children.Where(c => c.Name.StartsWith("worker-", StringComparison.Ordinal)).ToList();
-        var sim = children.FirstOrDefault(c => c.Name == "simulator");
-        if (workers.Count == 0 || sim is null)
+        using var http = new HttpClient { BaseAddress = simulator, Timeout = TimeSpan.FromSeconds(30) };
+        await using var db = NpgsqlDataSource.Create(connectionString);
+        var seeding = new Seeding(options.Senders, options.Recipients);
+
+        Say($"waiting for {string.Join(", ", children.Select(c => c.Name))} to be ready …");
+        using (var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) })
         {
-            ChildProcess.Say(Source, "no workers or no simulator running: nothing to show");
+            await UntilAsync(async () =>
+            {
+                foreach (var child in children)
+                {
+                    if (!await child.IsReadyAsync(probe, stop))
+                    {
+                        return false;
+                    }
+                }
+
+                return await FairShareAsync(db, workers, stop);
+            }, "the fleet to be ready with every shard owned", stop);
+        }
+
+        Say("ready: every shard has an owner (" + string.Join(", ", workers.Select(w => w.Name)) + ")");
+
+        await seeding.SeedAsync(http, stop);
+        Say("seeded in the simulator: " + seeding);
+
+        var clock = Stopwatch.StartNew();
+        await LogInAsync(seeding.Senders, http, stop);
+        Say($"{seeding.Senders.Count} senders logged in through Authenticate → SubmitAuthenticationCode in {clock.Elapsed.TotalSeconds:0.0} s (codes read from the simulator, never shown)");
+
+        var optedOut = await seeding.OptOutAsync(http, stop);
+        await UntilAsync(async () => await CountAsync(db, "SELECT count(*) FROM opt_outs", stop) >= optedOut, "the opt-outs to reach the fleet's list", stop);
+        Say($"{optedOut} recipients replied STOP before the campaign: they are on the fleet's opt-out list");
+
+        await using var bus = await FleetBus.ConnectAsync(amqp, ShardAddressing.DefaultShardCount, TimeSpan.FromSeconds(30),
+            [EventSubscription.Of<CampaignStarted>(), .. RecipientImport.Events], stop);
+        var csv = new FileInfo(Path.Combine(Path.GetDirectoryName(log.Path)!, "demo-recipients.csv"));
+        await File.WriteAllTextAsync(csv.FullName, seeding.Csv(), stop);
+        // Paced so that the campaign takes about --campaign-seconds.
+        var interval = (int)Math.Max(50, options.CampaignSeconds * 1000.0 * options.Senders / options.Recipients);
+        var start = new StartCampaign(CliContext.NewCommandId(), Guid.NewGuid(), "demo campaign", seeding.Senders.Select(s => s.Id).ToList(),
+            new MessageTemplate("Hello {{name}}, this is TgFleet's demo campaign. Reply STOP to opt out."),
+            new CampaignPacing(interval, options.Recipients) { JitterMs = interval / 4, MaxAttempts = 3 });
+        Say($"tgfleet campaign start --senders … --recipients {csv.Name} (one sender sends every {interval} ms ± {interval / 4} ms)");
+        await CampaignCommands.StartAsync(bus, output, start, csv, stop);
+
+        var panel = new FleetPanel(db, workers, seeding.Senders);
+        var watch = new CampaignWatch(bus, output) { Extra = panel.RenderAsync, ExtraLine = panel.LineAsync };
+        using var watching = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var killer = KillHalfwayAsync(watch, start.CampaignId, workers, panel, watching.Token);
+        var final = await watch.RunAsync(start.CampaignId, stop);
+        await watching.CancelAsync();
+        await killer;
+
+        var witness = (await http.GetFromJsonAsync<Witness>("witness/summary", stop))!;
+        var matches = Summarise(final, witness);
+        output.Line(string.Empty);
+        output.Line("/metrics of every process:");
+        foreach (var child in children)
+        {
+            output.Line($"  {child.Name,-10} {new Uri(child.BaseUri, "metrics")}" + (child.Killed ? "  (killed)" : string.Empty));
+        }
+
+        return matches;
+    }
+
+    private async Task LogInAsync(IReadOnlyList<DemoSender> senders, HttpClient http, CancellationToken stop)
+    {
+        // A few logins at once, each on a bus of its own (a login reads its events in order).
+        var secrets = new SimulatorSecrets(http, senders.ToDictionary(s => s.Id, s => s.Phone));
+        var lanes = senders.Select((s, i) => (s, i)).GroupBy(x => x.i % 4, x => x.s);
+        await Task.WhenAll(lanes.Select(async lane =>
+        {
+            await using var bus = await FleetBus.ConnectAsync(amqp, ShardAddressing.DefaultShardCount, StepDeadline, Login.Events, stop);
+            foreach (var sender in lane)
+            {
+                await new Login(bus).RunAsync(sender.Id, sender.Phone, secrets, step => log.Write("demo", $"{sender.Id}: {step}"), stop);
+            }
+        }));
+    }
+
+    private async Task KillHalfwayAsync(CampaignWatch watch, Guid campaignId, List<ChildProcess> workers, FleetPanel panel, CancellationToken cancellationToken)
+    {
+        if (workers.Count < 2)
+        {
+            panel.Note("one worker only: none is killed (run with --workers 2 or more)");
             return;
         }
 
-        var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
-        {
-            cfg.Host(amqp);
-            // The demo's own queue, bound to every event the fleet publishes.
-            cfg.ReceiveEndpoint("tgfleet.demo.events", e =>
-            {
-                e.Handler<AuthenticationStateChanged>(c => _events.Show(c.Message));
-                e.Handler<AccountStatusChanged>(c => _events.Show(c.Message));
-                e.Handler<CommandRejected>(c => _events.Show(c.Message));
-                e.Handler<MessageSent>(c => _events.Show(c.Message));
-                e.Handler<MessageFailed>(c => _events.Show(c.Message));
-                e.Handler<IncomingMessageReceived>(c => _events.Show(c.Message));
-            });
-        });
-        using var http = new HttpClient { BaseAddress = simulator, Timeout = TimeSpan.FromSeconds(5) };
-        await using var db = NpgsqlDataSource.Create(connectionString);
-        var shards = new ShardWatch(db, workers);
-        Task? watching = null;
-        using var watchStop = CancellationTokenSource.CreateLinkedTokenSource(stop);
         try
         {
-            await bus.StartAsync(stop);
-            // Logins wait for the fair share: a shard that moves while its account waits for a code
-            // loses that login (the account must send Authenticate again).
-            ChildProcess.Say(Source, "waiting for every worker to be ready and to hold its fair share of the shards…");
-            await UntilAsync(async () => await AllReadyAsync(workers, stop) && FairShare(await shards.OwnersAsync(stop), workers.Count), stop);
-            watching = shards.WatchAsync(watchStop.Token);
-
-            var accounts = await SeedAsync(http, stop);
-            foreach (var account in accounts)
+            while (true)
             {
-                await LogInAsync(bus, http, account, stop);
-            }
-
-            await SendAsync(bus, accounts, stop);
-
-            if (workers.Count < 2)
-            {
-                ChildProcess.Say(Source, "one worker only: no hand-over to show (run with --workers 2 or more). Ctrl+C stops everything.");
-                await Task.Delay(Timeout.Infinite, stop);
-                return;
-            }
-
-            await HandOverAsync(workers[0], accounts, shards, stop);
-            ChildProcess.Say(Source, "done. The fleet keeps running; Ctrl+C stops everything.");
-            await Task.Delay(Timeout.Infinite, stop);
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // Ctrl+C or --duration.
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            ChildProcess.Say(Source, "failed: " + e.Message, ConsoleColor.Red);
-        }
-        finally
-        {
-            await watchStop.CancelAsync();
-            if (watching is not null)
-            {
-                await watching;
-            }
-
-            await bus.StopAsync(CancellationToken.None);
-        }
-    }
-
-    private static async Task<List<DemoAccount>> SeedAsync(HttpClient http, CancellationToken stop)
-    {
-        // Ofcom's drama range (+44 7700 900xxx): numbers that belong to nobody.
-        var accounts = Enumerable.Range(1, 4).Select(i => new DemoAccount($"demo-account-{i}", $"+4477009001{i:00}")).ToList();
-        var seeded = await http.PostAsJsonAsync("control/accounts", accounts.Select(a => new { phone = a.Phone, firstName = "Demo", lastName = a.Id }), stop);
-        seeded.EnsureSuccessStatusCode();
-        var recipients = await http.PostAsJsonAsync("control/users", new object[]
-        {
-            new { phone = Recipients.AlicePhone, firstName = "Alice", username = Recipients.AliceUsername, replies = new[] { new { text = "Thanks, got it!", delayMs = 500 } } },
-            new { phone = Recipients.BobPhone, firstName = "Bob" },
-        }, stop);
-        recipients.EnsureSuccessStatusCode();
-        ChildProcess.Say(Source, $"seeded {accounts.Count} simulated accounts ({string.Join(", ", accounts.Select(a => PhoneNumber.Mask(a.Phone)))}) "
-            + $"and 2 recipients (@{Recipients.AliceUsername}, {PhoneNumber.Mask(Recipients.BobPhone)}) through the simulator's control API");
-        return accounts;
-    }
-
-    private async Task LogInAsync(IBus bus, HttpClient http, DemoAccount account, CancellationToken stop)
-    {
-        ChildProcess.Say(Source, $"{account.Id}: Authenticate {PhoneNumber.Mask(account.Phone)} → {ShardAddressing.QueueNameOf(account.Id)}");
-        var since = DemoEvents.Mark();
-        await bus.SendToShard(new Authenticate(Guid.NewGuid(), account.Id, account.Phone), cancellationToken: stop);
-        await _events.WaitForLoginAsync(account.Id, AuthenticationState.AwaitingCode, since, StepDeadline, stop);
-        var code = await http.GetFromJsonAsync<CodeView>("control/codes/" + Uri.EscapeDataString(account.Phone), stop)
-            ?? throw new InvalidOperationException("The simulator has no login code for " + PhoneNumber.Mask(account.Phone));
-        ChildProcess.Say(Source, $"{account.Id}: SubmitAuthenticationCode (read from GET /control/codes/…; never printed)");
-        await bus.SendToShard(new SubmitAuthenticationCode(Guid.NewGuid(), account.Id, code.Code), cancellationToken: stop);
-        await _events.WaitForStatusAsync(account.Id, AccountStatus.Online, since, StepDeadline, stop);
-    }
-
-    private async Task SendAsync(IBus bus, List<DemoAccount> accounts, CancellationToken stop)
-    {
-        var sends = new List<SendMessage>
-        {
-            new(Guid.NewGuid(), accounts[0].Id, Recipient.Username(Recipients.AliceUsername), "Hello Alice, this is TgFleet's demo."),
-            new(Guid.NewGuid(), accounts[1].Id, Recipient.Phone(Recipients.BobPhone), "Hello Bob, this is TgFleet's demo."),
-            new(Guid.NewGuid(), accounts[2].Id, Recipient.Username(Recipients.AliceUsername), "A second hello to Alice."),
-        };
-        var since = DemoEvents.Mark();
-        foreach (var send in sends)
-        {
-            var to = send.To.Kind == RecipientKind.Phone ? PhoneNumber.Mask(send.To.Value) : "@" + send.To.Value;
-            ChildProcess.Say(Source, $"{send.AccountId}: SendMessage to {to} (command {Short(send.CommandId)})");
-            await bus.SendToShard(send, cancellationToken: stop);
-        }
-
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(15) && sends.Any(s => !_events.Answered(s.CommandId, since)))
-        {
-            await Task.Delay(200, stop);
-        }
-
-        var unanswered = sends.Count(s => !_events.Answered(s.CommandId, since));
-        if (unanswered > 0)
-        {
-            ChildProcess.Say(Source, $"{unanswered} of {sends.Count} SendMessage commands had no MessageSent, MessageFailed or CommandRejected within 15 s "
-                + "(a worker without a SendMessage consumer moves them to the shard's _skipped queue)", ConsoleColor.Yellow);
-        }
-    }
-
-    private async Task HandOverAsync(ChildProcess leaving, List<DemoAccount> accounts, ShardWatch shards, CancellationToken stop)
-    {
-        var owners = await shards.OwnersAsync(stop);
-        var moving = accounts.Where(a => owners.GetValueOrDefault(ShardAddressing.ShardOf(a.Id)) == leaving.Name).ToList();
-        ChildProcess.Say(Source, $"stopping {leaving.Name} with SIGTERM: it owns {owners.Values.Count(o => o == leaving.Name)} shards and "
-            + $"{moving.Count} of the accounts ({string.Join(", ", moving.Select(a => a.Id))}); they move to the other workers without a new login");
-        var since = DemoEvents.Mark();
-        shards.ShowEveryMove = true;
-        var exit = await leaving.StopAsync(TimeSpan.FromSeconds(60));
-        ChildProcess.Say(Source, $"{leaving.Name} exited with {exit}");
-        foreach (var account in moving)
-        {
-            await _events.WaitForStatusAsync(account.Id, AccountStatus.Online, since, StepDeadline, stop);
-        }
-
-        await UntilAsync(async () => (await shards.OwnersAsync(stop)).Count == ShardAddressing.DefaultShardCount, stop);
-        var witness = await new HttpClient { BaseAddress = simulator }.GetStringAsync(new Uri("witness/summary", UriKind.Relative), stop);
-        ChildProcess.Say(Source, $"every shard has an owner again; {moving.Count} accounts online on their new workers. Simulator witness: {witness}");
-    }
-
-    private static async Task<bool> AllReadyAsync(List<ChildProcess> workers, CancellationToken stop)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        foreach (var worker in workers)
-        {
-            try
-            {
-                using var response = await http.GetAsync(new Uri(worker.BaseUri, "health/ready"), stop);
-                if (!response.IsSuccessStatusCode)
+                var status = await watch.StatusAsync(campaignId, cancellationToken);
+                var d = status.Deliveries;
+                if (CampaignScreen.HasEnded(status))
                 {
-                    return false;
+                    return;
                 }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stop.IsCancellationRequested)
-            {
-                return false;
+
+                if ((d.Sent + d.Failed + d.Skipped + d.Unknown) * 2 >= d.Total && d.Total > 0)
+                {
+                    var victim = workers[0];
+                    await victim.KillAsync();
+                    var note = $"{TimeProvider.System.GetLocalNow():HH:mm:ss} {victim.Name} killed with SIGKILL at {(d.Sent + d.Failed + d.Skipped + d.Unknown) * 100 / d.Total}%: "
+                        + "its shards move to the others once its leases expire; the campaign goes on";
+                    panel.Note(note);
+                    log.Write("demo", note);
+                    return;
+                }
+
+                await Task.Delay(500, cancellationToken);
             }
         }
-
-        return true;
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The campaign ended or Ctrl+C.
+        }
+        catch (CliException e)
+        {
+            log.Write("demo", "halfway watch: " + e.Message);
+        }
     }
 
-    private static async Task UntilAsync(Func<Task<bool>> condition, CancellationToken stop)
+    private bool Summarise(CampaignStatus final, Witness witness)
+    {
+        var d = final.Deliveries;
+        var checks = new List<(string What, string Campaign, string Witness, bool Ok)>
+        {
+            ("every recipient accounted for", $"{d.Total:N0} = {d.Sent + d.Failed + d.Skipped + d.Unknown + d.Unsent:N0} ended", "-",
+                final.State == CampaignState.Completed && d.Total == d.Sent + d.Failed + d.Skipped + d.Unknown + d.Unsent && d.Total == options.Recipients),
+            // A send cut off by the kill may have reached Telegram before the worker died: those are "unknown", never resent.
+            ("sent", $"{d.Sent:N0} (+{d.Unknown:N0} unknown)", $"{witness.Delivered:N0} delivered", witness.Delivered >= d.Sent && witness.Delivered <= d.Sent + d.Unknown),
+            ("failed", string.Join(", ", final.Failures.Where(f => f.Key != "RECIPIENT_OPTED_OUT").Select(f => $"{f.Key} {f.Value:N0}")) is { Length: > 0 } reasons ? $"{d.Failed:N0}: {reasons}" : $"{d.Failed:N0}", "-", true),
+            ("skipped (opted out)", $"{d.Skipped:N0}", "-", true),
+            ("duplicates", "-", $"{witness.Duplicates}", witness.Duplicates == 0),
+            ("sends inside FLOOD_WAIT", "-", $"{witness.SendsDuringFloodWait}", witness.SendsDuringFloodWait == 0),
+            ("sends to opted-out users", "-", $"{witness.SendsToOptedOut}", witness.SendsToOptedOut == 0),
+            ("sessions live twice (AUTH_KEY_DUPLICATED)", "-", $"{witness.AuthKeyDuplicatedCount}", witness.AuthKeyDuplicatedCount == 0),
+        };
+        var matches = checks.All(c => c.Ok);
+        if (output.Plain)
+        {
+            output.Line("summary (the campaign's counts against the simulator's witness):");
+            foreach (var c in checks)
+            {
+                output.Line($"  {(c.Ok ? "ok  " : "FAIL")} {c.What}: campaign {c.Campaign}, witness {c.Witness}");
+            }
+        }
+        else
+        {
+            var table = new Table().Border(TableBorder.Rounded).Title("summary: the campaign against the simulator's witness")
+                .AddColumn("").AddColumn("campaign").AddColumn("witness").AddColumn("");
+            foreach (var c in checks)
+            {
+                table.AddRow(Markup.Escape(c.What), Markup.Escape(c.Campaign), Markup.Escape(c.Witness), c.Ok ? "[green]ok[/]" : "[red]MISMATCH[/]");
+            }
+
+            output.Write(table);
+        }
+
+        output.Line(matches ? "the summary matches the witness" : "the summary does NOT match the witness");
+        return matches;
+    }
+
+    private void Say(string text)
+    {
+        output.Line("demo        | " + text);
+        log.Write("demo", text);
+    }
+
+    private static async Task<bool> FairShareAsync(NpgsqlDataSource db, List<ChildProcess> workers, CancellationToken stop)
+    {
+        await using var command = db.CreateCommand("SELECT owner, count(*) FROM shard_leases WHERE owner IS NOT NULL AND expires_at > now() GROUP BY owner");
+        await using var reader = await command.ExecuteReaderAsync(stop);
+        var owned = new Dictionary<string, long>();
+        while (await reader.ReadAsync(stop))
+        {
+            owned[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return owned.Values.Sum() == ShardAddressing.DefaultShardCount && workers.All(w => owned.GetValueOrDefault(w.Name) >= ShardAddressing.DefaultShardCount / workers.Count);
+    }
+
+    private static async Task<long> CountAsync(NpgsqlDataSource db, string sql, CancellationToken stop)
+    {
+        await using var command = db.CreateCommand(sql);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(stop), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what, CancellationToken stop)
     {
         var clock = Stopwatch.StartNew();
         while (!await condition())
         {
             if (clock.Elapsed > StepDeadline)
             {
-                throw new TimeoutException($"the fleet did not get there within {StepDeadline.TotalSeconds:0} s");
+                throw new TimeoutException($"waited {StepDeadline.TotalSeconds:0} s for {what}");
             }
 
             await Task.Delay(250, stop);
         }
     }
 
-    internal static string Short(Guid id) => id.ToString("N")[..8];
+    private sealed record Witness(long Delivered, long Duplicates, long SendsDuringFloodWait, long SendsToOptedOut, int AuthKeyDuplicatedCount);
 
-    private sealed record DemoAccount(string Id, string Phone);
-
-    private sealed record CodeView(string Phone, string Code);
-
-    private static class Recipients
+    /// <summary>Login codes as a person reads them from their phone: here from the simulator's control API.</summary>
+    private sealed class SimulatorSecrets(HttpClient sim, Dictionary<string, string> phones) : ILoginSecrets
     {
-        public const string AliceUsername = "demoalice";
-        public const string AlicePhone = "+447700900201";
-        public const string BobPhone = "+447700900202";
-    }
+        public async Task<string> CodeAsync(string accountId, string? delivery, bool retry, CancellationToken cancellationToken) =>
+            (await sim.GetFromJsonAsync<CodeView>("control/codes/" + Uri.EscapeDataString(phones[accountId]), cancellationToken))!.Code;
 
-    /// <summary>Every shard has an owner and every worker holds at least its fair share.</summary>
-    private static bool FairShare(Dictionary<int, string> owners, int workers) =>
-        owners.Count == ShardAddressing.DefaultShardCount
-        && owners.Values.Distinct().Count() == workers
-        && owners.Values.GroupBy(o => o).All(g => g.Count() >= ShardAddressing.DefaultShardCount / workers);
+        public Task<string> PasswordAsync(string accountId, string? hint, bool retry, CancellationToken cancellationToken) =>
+            throw new CliException("the demo's senders have no two-step verification");
+
+        private sealed record CodeView(string Phone, string Code);
+    }
 }

@@ -26,7 +26,7 @@ public static class AccountsCommands
     {
         var id = new Argument<string>("account") { Description = "The account id (your key for it)" };
         var phone = new Option<string>("--phone") { Description = "Its phone number, international format (+447700900123)", Required = true };
-        var command = new Command("add", "Log an account in: asks for the code Telegram sends and the 2FA password, masked") { id, phone };
+        var command = new Command("add", "Log an account in: asks for the code Telegram sends and the 2FA password, typed without echo") { id, phone };
         command.SetAction(global.Run(async (context, cancellationToken) =>
         {
             var accountId = context.Get(id);

@@ -1,17 +1,20 @@
 using System.Globalization;
 using NUnit.Framework;
+using TgFleet.Tests.Scheduler;
 using TgFleet.Tests.Worker.Fleet;
 
 namespace TgFleet.Tests.Cli.Fleet;
 
 /// <summary>
 /// ONE running fleet for the command-line tests of this namespace (a worker process on an
-/// in-process simulator, its own database and virtual host): starting a worker is the expensive
-/// part, and every test here uses accounts of its own.
+/// in-process simulator, a scheduler process, their own database and virtual host): starting the
+/// processes is the expensive part, and every test here uses accounts and campaigns of its own.
 /// </summary>
 [SetUpFixture]
 public sealed class CliFleet
 {
+    private static SchedulerProcess _scheduler = null!;
+
     internal static FleetBed Bed { get; private set; } = null!;
 
     /// <summary>The worker's id.</summary>
@@ -28,12 +31,18 @@ public sealed class CliFleet
     public async Task StartAsync()
     {
         Bed = await FleetBed.StartAsync();
+        _scheduler = SchedulerProcess.Start(Bed, "cli-s1");
         var workers = await Bed.StartWorkersAsync(WorkerId);
         await Bed.WaitForFairShareAsync(workers);
+        await _scheduler.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
     }
 
     [OneTimeTearDown]
-    public async Task StopAsync() => await Bed.DisposeAsync();
+    public async Task StopAsync()
+    {
+        await _scheduler.DisposeAsync();
+        await Bed.DisposeAsync();
+    }
 
     /// <summary>Runs tgfleet against the fleet.</summary>
     internal static Task<CliResult> RunAsync(params string[] args) => CliProcess.RunAsync([.. args, .. Connection]);
