@@ -40,6 +40,12 @@ public static class FleetBus
             bus.UsingRabbitMq((context, cfg) =>
             {
                 cfg.Host(context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Uri);
+                // Publishers in other languages may give enums by name (docs/messaging.md); events keep numbers.
+                cfg.ConfigureJsonSerializerOptions(options =>
+                {
+                    options.Converters.Add(new EnumNameOrNumberConverter());
+                    return options;
+                });
                 configureRabbitMq?.Invoke(context, cfg);
                 cfg.ConfigureEndpoints(context);
             });

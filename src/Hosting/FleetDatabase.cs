@@ -91,9 +91,11 @@ public static class FleetDatabase
         {
             try
             {
-                await using var command = db.CreateCommand("SELECT 1");
-                await command.ExecuteScalarAsync(cancellationToken);
-                return HealthCheckResult.Healthy();
+                // Ready means writable: a server still in recovery (a standby, or restarting) answers reads only.
+                await using var command = db.CreateCommand("SELECT pg_is_in_recovery()");
+                return await command.ExecuteScalarAsync(cancellationToken) is true
+                    ? HealthCheckResult.Unhealthy("PostgreSQL is in recovery: it takes no writes.")
+                    : HealthCheckResult.Healthy();
             }
             catch (NpgsqlException e)
             {

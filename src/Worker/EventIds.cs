@@ -38,6 +38,9 @@ internal static class EventIds
     public const int AccountRemoved = 3015;
     public const int PeriodicCheckpoint = 3016;
     public const int PeriodicCheckpointFailed = 3017;
+    public const int CommandRetried = 3018;
+    public const int CommandUnreadable = 3019;
+    public const int CommandAnswerFailed = 3020;
 
     // 4000s: queries (request/response, read-only).
     public const int QueryRejected = 4000;

@@ -2,6 +2,7 @@ using MassTransit;
 using TgFleet.Hosting;
 using TgFleet.Worker.Accounts;
 using TgFleet.Worker.Fencing;
+using TgFleet.Worker.Commands;
 using SessionOptions = TgFleet.Worker.Sessions.SessionOptions;
 using TgFleet.Worker.Sharding;
 
@@ -35,6 +36,10 @@ public static class WorkerComposition
         builder.AddTdlibClients();
         builder.Services.AddOptions<SessionOptions>()
             .BindConfiguration(SessionOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<CommandOptions>()
+            .BindConfiguration(CommandOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddAccountRuntimes();

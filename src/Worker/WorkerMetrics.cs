@@ -20,6 +20,7 @@ public sealed class WorkerMetrics
     private readonly Counter<long> _outcomeUnknown;
     private readonly Counter<long> _incoming;
     private readonly Histogram<int> _journalBatch;
+    private readonly Histogram<double> _sendDuration;
     private readonly Meter _meter;
 
     /// <summary>Instruments on a meter of <paramref name="meters"/>.</summary>
@@ -42,6 +43,8 @@ public sealed class WorkerMetrics
         _incoming = meter.CreateCounter<long>("tgfleet.messages.received", "{message}", "Incoming messages published.");
         _journalBatch = meter.CreateHistogram<int>("tgfleet.journal.batch.rows", "{row}", "Journal rows written per database statement, by statement (start, finish).",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
+        _sendDuration = meter.CreateHistogram<double>("tgfleet.send.duration", "s", "Time from a SendMessage's delivery to its final outcome, by outcome (sent, failed, unknown).",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] });
         // Present from the start at 0, so that rates and alerts on them have a series before the first event.
         _floodWaits.Add(0);
         _outcomeUnknown.Add(0);
@@ -51,6 +54,14 @@ public sealed class WorkerMetrics
     /// <summary>Reports the number of TDLib clients alive as <c>tgfleet.clients.alive</c>.</summary>
     public void TrackClients(Func<int> alive) =>
         _meter.CreateObservableGauge("tgfleet.clients.alive", alive, "{client}", "TDLib clients (accounts) running on this worker.");
+
+    /// <summary>Reports this worker's accounts by status as <c>tgfleet.accounts</c> {status}.</summary>
+    public void TrackAccounts(Func<IEnumerable<Measurement<int>>> byStatus) =>
+        _meter.CreateObservableGauge("tgfleet.accounts", byStatus, "{account}", "Accounts running on this worker, by status.");
+
+    /// <summary>Records a SendMessage's final outcome (<paramref name="outcome"/>: sent, failed or unknown) and the time since its delivery.</summary>
+    public void SendOutcome(string outcome, TimeSpan sinceDelivery) =>
+        _sendDuration.Record(sinceDelivery.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <summary>Counts a handled command.</summary>
     public void Command(string command, string outcome, TimeSpan duration)

@@ -6,7 +6,7 @@ namespace TgFleet.FleetBench;
 
 /// <summary>
 /// ./build.sh bench fleet: the worker process against same-run baselines. Ends with
-/// <c>fleet send_ratio=R1 memory_ratio=R2 accounts=N</c>.
+/// <c>fleet send_ratio=R1 memory_ratio=R2 latency_ratio=R3 accounts=N</c>.
 /// </summary>
 internal static class FleetBenchmark
 {
@@ -73,9 +73,10 @@ internal static class FleetBenchmark
         Console.WriteLine($"total: {total.Elapsed.TotalSeconds:0.0} s");
         var sendRatio = fleet is null ? double.NaN : fleet.SendsPerSecond / fleet.RoundTripsPerSecond;
         var memoryRatio = memory is null ? double.NaN : memory.WorkerKbPerClient / memory.BareKbPerClient;
+        var latencyRatio = fleet?.LatencyRatio ?? double.NaN;
         // The one parseable line ./build.sh bench fleet ends with.
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"fleet send_ratio={sendRatio:0.00} memory_ratio={memoryRatio:0.00} accounts={fleet?.Accounts ?? 0}"));
+            $"fleet send_ratio={sendRatio:0.00} memory_ratio={memoryRatio:0.00} latency_ratio={latencyRatio:0.00} accounts={fleet?.Accounts ?? 0}"));
         return 0;
     }
 

@@ -24,7 +24,10 @@ internal static class SimulatorPhase
 
     public sealed record Options(int Accounts, int Senders, int Messages, int LoginWindow, int Shards);
 
-    public sealed record Result(double SendsPerSecond, double RoundTripsPerSecond, int Accounts, double IdleMbPerAccount);
+    /// <summary>R3's Telegram latency per send, the simulator's <c>latencyMs</c>.</summary>
+    private const int LatencyMs = 500;
+
+    public sealed record Result(double SendsPerSecond, double RoundTripsPerSecond, int Accounts, double IdleMbPerAccount, double LatencyRatio);
 
     public static async Task<Result> RunAsync(FleetServers servers, Options options, CancellationToken cancellationToken)
     {
@@ -107,9 +110,26 @@ internal static class SimulatorPhase
         var rows = await worker.MetricSumAsync("tgfleet_journal_batch_rows_sum", cancellationToken) - rowsBefore;
         var statements = await worker.MetricSumAsync("tgfleet_journal_batch_rows_count", cancellationToken) - statementsBefore;
         Console.WriteLine($"journal: {rows:0} rows in {statements:0} statements while measuring ({rows / statements:0.0} rows per statement; tgfleet.journal.batch.rows)");
+
+        // R3: every send of the senders delayed LatencyMs by Telegram, one in flight per account: the
+        // ideal is senders / latency completions/s, reached only if no account waits for another.
+        var slowed = seeded.Take(options.Senders).Select(Phone).ToArray();
+        await Task.WhenAll(slowed.Select(phone => FaultsAsync(http, phone, new AccountFaults(LatencyMs: LatencyMs), cancellationToken)));
+        var latencyCount = options.Senders * 10;
+        cpu = CpuMeter.Start(new Dictionary<int, string> { [worker.Pid] = "worker", [simulator.Pid] = "simulator" });
+        clock.Restart();
+        var slow = await SendAsync(bus, ids, recipients, options.Senders, latencyCount, options.Shards, cancellationToken);
+        var slowSeconds = clock.Elapsed.TotalSeconds;
+        var slowCpu = cpu.Stop(latencyCount);
+        var ideal = options.Senders / (LatencyMs / 1000.0);
+        var slowSends = slow.Sent / slowSeconds;
+        Console.WriteLine($"latency: {slow.Sent} MessageSent, {slow.Failed} MessageFailed {slow.Reasons} of {latencyCount} SendMessage from {options.Senders} accounts (one in flight each), every send delayed {LatencyMs} ms by the simulator, in {slowSeconds:0.0} s: {slowSends:0} completions/s of the ideal {ideal:0}/s");
+        Console.WriteLine($"latency cpu: {slowCpu}");
+        await Task.WhenAll(slowed.Select(phone => FaultsAsync(http, phone, new AccountFaults(LatencyMs: 0), cancellationToken)));
+
         var delivered = (await http.GetFromJsonAsync<Stats>(new Uri("health", UriKind.Relative), cancellationToken))!.Delivered;
         Console.WriteLine($"witness: the simulator delivered {delivered} messages in all (warm-up and measured)");
-        return new Result(sends, roundTrips, ids.Length, idleMbPerAccount);
+        return new Result(sends, roundTrips, ids.Length, idleMbPerAccount, slowSends / ideal);
     }
 
     internal static async Task<Created[]> SeedAsync(HttpClient http, BulkSeed seed, CancellationToken cancellationToken)
@@ -117,6 +137,12 @@ internal static class SimulatorPhase
         using var response = await http.PostAsJsonAsync(new Uri("control/bulk", UriKind.Relative), seed, cancellationToken);
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<Created[]>(cancellationToken))!;
+    }
+
+    private static async Task FaultsAsync(HttpClient http, string phone, AccountFaults faults, CancellationToken cancellationToken)
+    {
+        using var response = await http.PutAsJsonAsync(new Uri("control/accounts/" + Uri.EscapeDataString(phone) + "/faults", UriKind.Relative), faults, cancellationToken);
+        response.EnsureSuccessStatusCode();
     }
 
     internal static string Phone(Created created) => created.Phone.StartsWith('+') ? created.Phone : "+" + created.Phone;

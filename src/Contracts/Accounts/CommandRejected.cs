@@ -1,6 +1,6 @@
 namespace TgFleet.Contracts.Accounts;
 
-/// <summary>A command was not executed because it is invalid; nothing was sent to Telegram.</summary>
+/// <summary>A command was not executed because it is invalid or unreadable; nothing was sent to Telegram.</summary>
 /// <param name="CommandId">The rejected command's id.</param>
 /// <param name="AccountId">Its account key (as given; may be empty when that is what was wrong).</param>
 /// <param name="Command">Its message type name, e.g. <c>SendMessage</c>.</param>
@@ -11,4 +11,7 @@ public sealed record CommandRejected(Guid CommandId, string AccountId, string Co
 {
     /// <summary>A human-readable explanation.</summary>
     public string? Detail { get; init; }
+
+    /// <summary>The envelope's messageId, set for a message that could not be read (<c>MESSAGE_MALFORMED</c>) or failed (<c>COMMAND_FAILED</c>).</summary>
+    public Guid? MessageId { get; init; }
 }

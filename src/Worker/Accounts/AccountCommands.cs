@@ -48,7 +48,15 @@ public sealed partial class AccountCommands(AccountRegistry registry, AccountSto
         if (await journal.BeginAsync(commandId, accountId, command, ct) is { } entry)
         {
             Log.CommandRedelivered(logger, command, commandId, entry.State);
-            return "replayed";
+            if (entry.State != CommandState.Accepted)
+            {
+                // Handled before: answered with where the login stands now.
+                await AnswerAgainAsync(context, commandId, accountId, command);
+                return "replayed";
+            }
+
+            // Left 'accepted': a worker stopped mid-step. A login step is safe to run again (TDLib
+            // answers a step that no longer applies with the state it is in), so it runs.
         }
 
         try
@@ -92,7 +100,7 @@ public sealed partial class AccountCommands(AccountRegistry registry, AccountSto
             await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Succeeded, null, ct);
             return "succeeded";
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && !TransientFailure.Is(e))
         {
             // Recorded as failed so a redelivery reports it instead of starting a half-done step again;
             // the exception takes the message to the error queue.
@@ -100,6 +108,19 @@ public sealed partial class AccountCommands(AccountRegistry registry, AccountSto
             await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, CancellationToken.None);
             throw;
         }
+    }
+
+    /// <summary>A redelivered login command that was handled already: the account's login state now, or that it is unknown here.</summary>
+    private async Task AnswerAgainAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, string command)
+        where T : class
+    {
+        if (registry.Find(accountId) is { State: { } state })
+        {
+            await context.Publish(new AuthenticationStateChanged(commandId, accountId, state, time.GetUtcNow()), CancellationToken.None);
+            return;
+        }
+
+        await rejections.PublishAsync(context, commandId, accountId, command, "AccountId", "ACCOUNT_UNKNOWN", "The command was handled before, and the account has no login on this worker now.");
     }
 
     private static partial class Log

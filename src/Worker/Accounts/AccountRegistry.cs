@@ -34,6 +34,9 @@ public sealed partial class AccountRegistry : IAsyncDisposable
         _shardCount = shards.Value.Count;
         _logger = services.Loggers.CreateLogger<AccountRegistry>();
         services.Metrics.TrackClients(() => _runtimes.Count);
+        services.Metrics.TrackAccounts(() => _runtimes.Values
+            .GroupBy(r => r.Status is { } status ? AccountRuntime.StatusName(status) : "logging_in", StringComparer.Ordinal)
+            .Select(g => new System.Diagnostics.Metrics.Measurement<int>(g.Count(), new KeyValuePair<string, object?>("status", g.Key))));
     }
 
     /// <summary>The runtimes running now.</summary>

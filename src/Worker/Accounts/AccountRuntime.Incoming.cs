@@ -56,14 +56,27 @@ public sealed partial class AccountRuntime
             // TDLib passes through Connecting/Updating briefly after every start and resume: only a
             // connection still down after a grace period is reported.
             var reason = state is Td.ConnectionStateConnectingToProxy ? "PROXY_UNREACHABLE" : "NETWORK";
-            _ = Task.Run(async () =>
+            var check = Task.Run(async () =>
             {
-                await Task.Delay(ConnectingGrace, _services.Time);
+                try
+                {
+                    await Task.Delay(ConnectingGrace, _services.Time, _lifetime.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
                 if (!Volatile.Read(ref _connectionReady) && !_stopping && _status is AccountStatus.Online)
                 {
                     await SetStatusAsync(AccountStatus.Connecting, reason);
                 }
-            });
+            }, CancellationToken.None);
+            lock (_gate)
+            {
+                // Tracked, so that stopping waits for it before the status gate is disposed.
+                _connectingChecks = _connectingChecks.IsCompleted ? check : Task.WhenAll(_connectingChecks, check);
+            }
         }
     }
 }

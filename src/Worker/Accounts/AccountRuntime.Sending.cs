@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Polly;
-using Polly.Retry;
 using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Messaging;
 using TgFleet.Tdlib;
@@ -27,12 +25,25 @@ public sealed partial class AccountRuntime
     private readonly Dictionary<(long Chat, long Message), TaskCompletionSource<Td.TdObject>> _pendingSends = [];
     private readonly Dictionary<(long Chat, long Message), (Td.TdObject Update, long At)> _earlyOutcomes = [];
     private readonly ConcurrentDictionary<string, Target> _targets = new(StringComparer.Ordinal);
-    private ResiliencePipeline? _lookupPipeline;
-    private DateTimeOffset _floodWaitEnd;
-    private DateTimeOffset _limitedEnd;
+    // Written by the account's commands and its update loop, read by status and queries on other
+    // threads: kept as UTC ticks so that every read sees a whole value.
+    private long _floodEndTicks;
+    private long _limitEndTicks;
 
     /// <summary>The end of the account's current FLOOD_WAIT (in the past when none).</summary>
-    public DateTimeOffset FloodWaitEnd => _floodWaitEnd;
+    public DateTimeOffset FloodWaitEnd => FloodEnd;
+
+    private DateTimeOffset FloodEnd
+    {
+        get => new(Volatile.Read(ref _floodEndTicks), TimeSpan.Zero);
+        set => Volatile.Write(ref _floodEndTicks, value.UtcTicks);
+    }
+
+    private DateTimeOffset LimitEnd
+    {
+        get => new(Volatile.Read(ref _limitEndTicks), TimeSpan.Zero);
+        set => Volatile.Write(ref _limitEndTicks, value.UtcTicks);
+    }
 
     /// <summary>
     /// Sends <paramref name="command"/>. <paramref name="beforeSend"/> runs right before
@@ -45,6 +56,20 @@ public sealed partial class AccountRuntime
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(beforeSend);
+        if (_restoring && State != Contracts.Accounts.AuthenticationState.Ready)
+        {
+            // Its shard has just come to this worker and the stored session is being restored: the
+            // send waits for it (Sending:RestoreWait) rather than fail.
+            try
+            {
+                await WaitForStateAsync(Contracts.Accounts.AuthenticationState.Ready, _services.Sending.RestoreWait, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // Reported below as not ready.
+            }
+        }
+
         var client = _client;
         if (client is null || State != Contracts.Accounts.AuthenticationState.Ready || _status is AccountStatus.LoggedOut or AccountStatus.Banned)
         {
@@ -52,13 +77,13 @@ public sealed partial class AccountRuntime
         }
 
         var now = _services.Time.GetUtcNow();
-        if (_floodWaitEnd > now)
+        if (FloodEnd > now)
         {
-            var left = _floodWaitEnd - now;
+            var left = FloodEnd - now;
             if (left > _services.Sending.MaxFloodWaitHold)
             {
-                return Fail(command, "FLOOD_WAIT", permanent: false, retryAfter: _floodWaitEnd,
-                    detail: $"Telegram asked this account to wait until {_floodWaitEnd:O}; nothing is sent before then.");
+                return Fail(command, "FLOOD_WAIT", permanent: false, retryAfter: FloodEnd,
+                    detail: $"Telegram asked this account to wait until {FloodEnd:O}; nothing is sent before then.");
             }
 
             await Task.Delay(left, _services.Time, cancellationToken);
@@ -75,10 +100,10 @@ public sealed partial class AccountRuntime
         try
         {
             target = await ResolveAsync(client, command.To, cancellationToken);
-            if (_limitedEnd > _services.Time.GetUtcNow() && target.UserId != 0
+            if (LimitEnd > _services.Time.GetUtcNow() && target.UserId != 0
                 && !(await LookupAsync(ct => client.SendAsync(new Td.GetUser { UserId = target.UserId }, _services.Options.LoginStepTimeout, ct), cancellationToken)).IsContact)
             {
-                return Fail(command, "PEER_FLOOD", permanent: false, retryAfter: _limitedEnd,
+                return Fail(command, "PEER_FLOOD", permanent: false, retryAfter: LimitEnd,
                     detail: "Telegram limited this account (PEER_FLOOD): it messages only its contacts until the limit ends.");
             }
 
@@ -218,25 +243,25 @@ public sealed partial class AccountRuntime
             var seconds = retryAfterSeconds > 0 ? retryAfterSeconds
                 : int.TryParse(reason.AsSpan("FLOOD_WAIT_".Length < reason.Length ? "FLOOD_WAIT_".Length : reason.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
             var until = _services.Time.GetUtcNow() + TimeSpan.FromSeconds(Math.Ceiling(seconds));
-            if (until > _floodWaitEnd)
+            if (until > FloodEnd)
             {
-                _floodWaitEnd = until;
+                FloodEnd = until;
             }
 
             _services.Metrics.FloodWait();
-            Log.FloodWait(_logger, AccountId, _floodWaitEnd);
-            await SetStatusAsync(AccountStatus.FloodWait, "FLOOD_WAIT", _floodWaitEnd, command.CommandId);
-            return Fail(command, "FLOOD_WAIT", permanent: false, retryAfter: _floodWaitEnd,
-                detail: $"Telegram asked this account to wait {seconds:0} s; nothing is sent before {_floodWaitEnd:O}.");
+            Log.FloodWait(_logger, AccountId, FloodEnd);
+            await SetStatusAsync(AccountStatus.FloodWait, "FLOOD_WAIT", FloodEnd, command.CommandId);
+            return Fail(command, "FLOOD_WAIT", permanent: false, retryAfter: FloodEnd,
+                detail: $"Telegram asked this account to wait {seconds:0} s; nothing is sent before {FloodEnd:O}.");
         }
 
         switch (reason)
         {
             case "PEER_FLOOD":
-                _limitedEnd = _services.Time.GetUtcNow() + _services.Sending.PeerFloodPause;
-                Log.PeerFlood(_logger, AccountId, _limitedEnd);
+                LimitEnd = _services.Time.GetUtcNow() + _services.Sending.PeerFloodPause;
+                Log.PeerFlood(_logger, AccountId, LimitEnd);
                 await SetStatusAsync(AccountStatus.Limited, "PEER_FLOOD", commandId: command.CommandId);
-                return Fail(command, reason, permanent: false, retryAfter: _limitedEnd,
+                return Fail(command, reason, permanent: false, retryAfter: LimitEnd,
                     detail: "Telegram limited this account (PEER_FLOOD): it messages only its contacts for now.");
             case "USER_DEACTIVATED_BAN" or "USER_DEACTIVATED" or "PHONE_NUMBER_BANNED":
                 await SetStatusAsync(AccountStatus.Banned, reason, commandId: command.CommandId);
@@ -334,22 +359,9 @@ public sealed partial class AccountRuntime
         }
     }
 
-    /// <summary>A look-up, retried on transient errors (timeouts, TDLib 5xx) with jittered exponential backoff.</summary>
-    private async Task<T> LookupAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
-    {
-        _lookupPipeline ??= _services.Sending.LookupAttempts < 2 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder
-        {
-            TimeProvider = _services.Time,
-        }.AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<TimeoutException>().Handle<TdException>(e => e.Code >= 500 && e.TdlibMessage != "Request aborted"),
-            MaxRetryAttempts = _services.Sending.LookupAttempts - 1,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = _services.Sending.LookupBackoff,
-        }).Build();
-        return await _lookupPipeline.ExecuteAsync(async ct => await call(ct), cancellationToken);
-    }
+    /// <summary>A look-up, retried on transient errors by the shared pipeline (<see cref="RecipientLookups"/>).</summary>
+    private async Task<T> LookupAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        await _services.Lookups.ExecuteAsync(async ct => await call(ct), cancellationToken);
 
     private sealed class RecipientException(string reason, string message) : Exception(message)
     {

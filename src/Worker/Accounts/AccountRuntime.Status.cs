@@ -34,8 +34,8 @@ public sealed partial class AccountRuntime
             _floodWaitUntil = until;
             _statusReason = reason;
             var now = _services.Time.GetUtcNow();
-            DateTimeOffset? limited = _limitedEnd > now ? _limitedEnd : null;
-            DateTimeOffset? flood = _floodWaitEnd > now ? _floodWaitEnd : null;
+            DateTimeOffset? limited = LimitEnd > now ? LimitEnd : null;
+            DateTimeOffset? flood = FloodEnd > now ? FloodEnd : null;
             await SafelyAsync(() => _services.Accounts.SetStatusAsync(AccountId, StatusName(status), reason, until ?? flood, UserId, CancellationToken.None, limited));
             var changed = new AccountStatusChanged(AccountId, status, _services.Time.GetUtcNow()) { CommandId = commandId, Until = until, Reason = reason };
             await SafelyAsync(() => _services.Events.PublishAsync(changed, CancellationToken.None));
@@ -50,16 +50,16 @@ public sealed partial class AccountRuntime
     internal async Task RestoreLimitsAsync(CancellationToken cancellationToken)
     {
         var (flood, limited) = await _services.Accounts.LimitsAsync(AccountId, cancellationToken);
-        _floodWaitEnd = flood ?? default;
-        _limitedEnd = limited ?? default;
+        FloodEnd = flood ?? default;
+        LimitEnd = limited ?? default;
     }
 
     /// <summary>The status a ready account has: its recorded limits still count.</summary>
     private Task ReadyStatusAsync()
     {
         var now = _services.Time.GetUtcNow();
-        return _floodWaitEnd > now ? SetStatusAsync(AccountStatus.FloodWait, "FLOOD_WAIT", _floodWaitEnd)
-            : _limitedEnd > now ? SetStatusAsync(AccountStatus.Limited, "PEER_FLOOD")
+        return FloodEnd > now ? SetStatusAsync(AccountStatus.FloodWait, "FLOOD_WAIT", FloodEnd)
+            : LimitEnd > now ? SetStatusAsync(AccountStatus.Limited, "PEER_FLOOD")
             : SetStatusAsync(AccountStatus.Online);
     }
 

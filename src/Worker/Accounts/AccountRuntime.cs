@@ -24,6 +24,7 @@ namespace TgFleet.Worker.Accounts;
 /// <param name="Metrics">The worker's instruments.</param>
 /// <param name="Time">The clock.</param>
 /// <param name="Loggers">Loggers.</param>
+/// <param name="Lookups">The recipient look-ups' resilience pipeline (<see cref="RecipientLookups"/>).</param>
 public sealed record AccountRuntimeServices(
     TdClientManager Manager,
     SessionCipher Cipher,
@@ -36,7 +37,8 @@ public sealed record AccountRuntimeServices(
     OptOutStore OptOuts,
     WorkerMetrics Metrics,
     TimeProvider Time,
-    ILoggerFactory Loggers)
+    ILoggerFactory Loggers,
+    Polly.ResiliencePipeline Lookups)
 {
     /// <summary>How the client's connections leave the worker (through the egress gate by default; docs/fencing.md).</summary>
     public Fencing.EgressRoute Egress { get; init; } = Fencing.EgressRoute.Direct;
@@ -62,6 +64,9 @@ public sealed partial class AccountRuntime : IAsyncDisposable
     private string? _phoneMasked;
     private Guid _commandId;
     private volatile bool _stopping;
+    private volatile bool _restoring;
+    private readonly CancellationTokenSource _lifetime = new();
+    private Task _connectingChecks = Task.CompletedTask;
     private bool _loggedOutReported;
     private int _stopped;
 
@@ -106,6 +111,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         ResetDirectory();
         if (restore is not null)
         {
+            _restoring = true;
             var archive = _services.Cipher.Decrypt(AccountId, restore.KeyId, restore.Blob);
             await SessionArchive.UnpackAsync(archive, Directory, cancellationToken);
             _databaseKeyId = restore.KeyId;
@@ -221,6 +227,14 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         }
 
         _stopping = true;
+        await _lifetime.CancelAsync();
+        Task checks;
+        lock (_gate)
+        {
+            checks = _connectingChecks;
+        }
+
+        await checks;
         var wasReady = State == AuthState.Ready && _tdState is AuthorizationStateReady;
         if (_client is { } client)
         {
@@ -249,6 +263,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         {
             _checkpointGate.Dispose();
             _statusGate.Dispose();
+            _lifetime.Dispose();
         }
     }
 
@@ -343,6 +358,10 @@ public sealed partial class AccountRuntime : IAsyncDisposable
 
         switch (state)
         {
+            case AuthorizationStateWaitPhoneNumber:
+                // A restored session TDLib did not accept: a send has nothing to wait for.
+                _restoring = false;
+                break;
             case AuthorizationStateWaitCode wait:
                 await ChangeAsync(AuthState.AwaitingCode, codeDelivery: CodeDelivery(wait.CodeInfo?.Type));
                 break;
@@ -478,6 +497,9 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         lock (_gate)
         {
             State = change.State;
+            // Restored (Ready) or not coming back (logged out, revoked): nothing to wait for either way.
+            _restoring = false;
+
             changed = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Polly;
 using TgFleet.Worker.Commands;
 using TgFleet.Worker.Messaging;
 using TgFleet.Worker.Proxies;
@@ -35,6 +36,8 @@ public static class AccountServices
         services.AddHostedService(sp => sp.GetRequiredService<ProxyHealthChecks>());
         services.AddMetrics();
         services.TryAddSingleton<WorkerMetrics>();
+        services.AddResiliencePipeline(RecipientLookups.Pipeline, (builder, context) =>
+            RecipientLookups.Configure(builder, context.ServiceProvider.GetRequiredService<IOptions<SendingOptions>>().Value));
         services.TryAddSingleton(sp => new AccountRuntimeServices(
             sp.GetRequiredService<TgFleet.Tdlib.TdClientManager>(),
             sp.GetRequiredService<SessionCipher>(),
@@ -47,7 +50,8 @@ public static class AccountServices
             sp.GetRequiredService<OptOutStore>(),
             sp.GetRequiredService<WorkerMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>())
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<Polly.Registry.ResiliencePipelineProvider<string>>().GetPipeline(RecipientLookups.Pipeline))
         {
             Egress = sp.GetService<Fencing.EgressRoute>() ?? Fencing.EgressRoute.Direct,
         });

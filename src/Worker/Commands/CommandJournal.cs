@@ -25,7 +25,14 @@ public enum CommandState
 /// <summary>A journal entry: the state and, when final, the outcome (JSON of the event published).</summary>
 /// <param name="State">Where it stands.</param>
 /// <param name="Outcome">The recorded outcome, when final.</param>
-public sealed record JournalEntry(CommandState State, string? Outcome);
+public sealed record JournalEntry(CommandState State, string? Outcome)
+{
+    /// <summary>False when the row was written for a command with another body under the same id (<c>COMMAND_ID_REUSED</c>).</summary>
+    public bool SameBody { get; init; } = true;
+
+    /// <summary>The SHA-256 of a command's body as the journal stores it (the command serialized as JSON).</summary>
+    public static byte[] BodyHash<T>(T command) => System.Security.Cryptography.SHA256.HashData(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(command));
+}
 
 /// <summary>
 /// The idempotency journal (0004_command_journal.sql): the database's unique command id decides

@@ -39,24 +39,36 @@ public sealed class SendJournal : IAsyncDisposable
 {
     private const string StartSql = """
         WITH input AS (
-            SELECT * FROM unnest(@Ids::uuid[], @Accounts::text[], @Users::bigint[]) AS i(command_id, account_id, user_id)
+            SELECT * FROM unnest(@Ids::uuid[], @Accounts::text[], @Users::bigint[], @Hashes::bytea[]) AS i(command_id, account_id, user_id, body_hash)
         ), flagged AS (
-            SELECT i.command_id, i.account_id,
+            SELECT i.command_id, i.account_id, i.body_hash,
                    i.user_id <> 0 AND EXISTS (SELECT 1 FROM opt_outs o WHERE o.telegram_user_id = i.user_id) AS opted
             FROM input i
         ), inserted AS (
-            INSERT INTO command_journal (command_id, account_id, command, state)
-            SELECT command_id, account_id, 'SendMessage', 'sending' FROM flagged WHERE NOT opted
+            INSERT INTO command_journal (command_id, account_id, command, state, body_hash)
+            SELECT command_id, account_id, 'SendMessage', 'sending', body_hash FROM flagged WHERE NOT opted
             ON CONFLICT (command_id) DO NOTHING
             RETURNING command_id
         )
-        SELECT f.command_id, ins.command_id IS NOT NULL, f.opted, j.state, j.outcome::text
+        SELECT f.command_id, ins.command_id IS NOT NULL, f.opted, j.state, j.outcome::text,
+               j.body_hash IS NULL OR j.body_hash = f.body_hash
         FROM flagged f
         LEFT JOIN inserted ins ON ins.command_id = f.command_id
         LEFT JOIN command_journal j ON j.command_id = f.command_id
         """;
 
-    private const string ReadSql = "SELECT command_id, state, outcome::text FROM command_journal WHERE command_id = ANY(@Ids)";
+    private const string ReadSql = """
+        SELECT j.command_id, j.state, j.outcome::text, j.body_hash IS NULL OR j.body_hash = i.body_hash
+        FROM unnest(@Ids::uuid[], @Hashes::bytea[]) AS i(command_id, body_hash)
+        JOIN command_journal j ON j.command_id = i.command_id
+        """;
+
+    private const string FindSql = """
+        SELECT state, outcome::text, body_hash IS NULL OR body_hash = @BodyHash
+        FROM command_journal WHERE command_id = @CommandId
+        """;
+
+    private const string ForgetSql = "DELETE FROM command_journal WHERE command_id = @CommandId AND state = 'sending'";
 
     private const string FinishSql = """
         UPDATE command_journal j SET state = u.to_state, outcome = u.outcome::jsonb, updated_at = now()
@@ -67,14 +79,15 @@ public sealed class SendJournal : IAsyncDisposable
 
     private const string RecordSql = """
         WITH inserted AS (
-            INSERT INTO command_journal (command_id, account_id, command, state, outcome)
-            VALUES (@CommandId, @AccountId, 'SendMessage', @State, @Outcome::jsonb)
+            INSERT INTO command_journal (command_id, account_id, command, state, outcome, body_hash)
+            VALUES (@CommandId, @AccountId, 'SendMessage', @State, @Outcome::jsonb, @BodyHash)
             ON CONFLICT (command_id) DO NOTHING
             RETURNING true AS fresh
         )
-        SELECT NULL::text AS state, NULL::text AS outcome, true AS fresh FROM inserted
+        SELECT NULL::text AS state, NULL::text AS outcome, true AS fresh, true AS same_body FROM inserted
         UNION ALL
-        SELECT state, outcome::text, false FROM command_journal WHERE command_id = @CommandId AND NOT EXISTS (SELECT 1 FROM inserted)
+        SELECT state, outcome::text, false, body_hash IS NULL OR body_hash = @BodyHash
+        FROM command_journal WHERE command_id = @CommandId AND NOT EXISTS (SELECT 1 FROM inserted)
         """;
 
     private readonly NpgsqlDataSource _db;
@@ -94,27 +107,46 @@ public sealed class SendJournal : IAsyncDisposable
     /// (0 for a group or channel) opted out, durably records the command as <c>sending</c>, or
     /// returns the row an earlier delivery left.
     /// </summary>
-    public Task<SendStart> StartAsync(Guid commandId, string accountId, long recipientUserId) =>
-        _starts.RunAsync(new StartItem(commandId, accountId, recipientUserId));
+    public Task<SendStart> StartAsync(Guid commandId, string accountId, long recipientUserId, byte[]? bodyHash = null) =>
+        _starts.RunAsync(new StartItem(commandId, accountId, recipientUserId, bodyHash));
 
     /// <summary>Moves a <c>sending</c> row to its outcome; false when it was not <c>sending</c>.</summary>
     public Task<bool> FinishAsync(Guid commandId, CommandState to, string outcome) =>
         _finishes.RunAsync(new FinishItem(commandId, CommandJournal.Name(to), outcome));
 
+    /// <summary>The row an earlier delivery of <paramref name="commandId"/> left, if any.</summary>
+    public async Task<JournalEntry?> FindAsync(Guid commandId, byte[]? bodyHash, CancellationToken cancellationToken)
+    {
+        await using var conn = await _db.OpenConnectionAsync(cancellationToken);
+        var row = await conn.QuerySingleOrDefaultAsync<(string State, string? Outcome, bool SameBody)?>(new CommandDefinition(FindSql,
+            new { CommandId = commandId, BodyHash = bodyHash }, cancellationToken: cancellationToken));
+        return row is { } found ? new JournalEntry(CommandJournal.Parse(found.State), found.Outcome) { SameBody = found.SameBody } : null;
+    }
+
+    /// <summary>
+    /// Deletes a <c>sending</c> row whose message Telegram refused without sending it, for a reason
+    /// that is not final (FLOOD_WAIT, PEER_FLOOD, …): a retry under the same command id executes.
+    /// </summary>
+    public async Task ForgetAsync(Guid commandId)
+    {
+        await using var conn = await _db.OpenConnectionAsync();
+        await conn.ExecuteAsync(new CommandDefinition(ForgetSql, new { CommandId = commandId }));
+    }
+
     /// <summary>
     /// Records the final outcome of a send that never reached Telegram. Returns null when recorded,
     /// otherwise the row an earlier delivery left (which stands).
     /// </summary>
-    public async Task<JournalEntry?> RecordAsync(Guid commandId, string accountId, CommandState state, string outcome)
+    public async Task<JournalEntry?> RecordAsync(Guid commandId, string accountId, CommandState state, string outcome, byte[]? bodyHash = null)
     {
         for (var attempt = 0; ; attempt++)
         {
             await using var conn = await _db.OpenConnectionAsync();
-            var row = await conn.QuerySingleOrDefaultAsync<(string? State, string? Outcome, bool Fresh)?>(RecordSql,
-                new { CommandId = commandId, AccountId = accountId, State = CommandJournal.Name(state), Outcome = outcome });
+            var row = await conn.QuerySingleOrDefaultAsync<(string? State, string? Outcome, bool Fresh, bool SameBody)?>(RecordSql,
+                new { CommandId = commandId, AccountId = accountId, State = CommandJournal.Name(state), Outcome = outcome, BodyHash = bodyHash });
             if (row is { } found)
             {
-                return found.Fresh ? null : new JournalEntry(CommandJournal.Parse(found.State!), found.Outcome);
+                return found.Fresh ? null : new JournalEntry(CommandJournal.Parse(found.State!), found.Outcome) { SameBody = found.SameBody };
             }
 
             // A concurrent delivery inserted the row after this statement's snapshot: read it again.
@@ -135,11 +167,12 @@ public sealed class SendJournal : IAsyncDisposable
     private async Task<IReadOnlyList<SendStart>> StartBatchAsync(IReadOnlyList<StartItem> items)
     {
         await using var conn = await _db.OpenConnectionAsync();
-        var rows = (await conn.QueryAsync<(Guid CommandId, bool Started, bool OptedOut, string? State, string? Outcome)>(StartSql, new
+        var rows = (await conn.QueryAsync<(Guid CommandId, bool Started, bool OptedOut, string? State, string? Outcome, bool? SameBody)>(StartSql, new
         {
             Ids = items.Select(i => i.CommandId).ToArray(),
             Accounts = items.Select(i => i.AccountId).ToArray(),
             Users = items.Select(i => i.RecipientUserId).ToArray(),
+            Hashes = items.Select(i => i.BodyHash).ToArray(),
         })).ToDictionary(r => r.CommandId);
         var answers = new SendStart?[items.Count];
         List<Guid>? raced = null;
@@ -149,7 +182,7 @@ public sealed class SendJournal : IAsyncDisposable
             answers[i] = row switch
             {
                 { Started: true } => new SendStart(SendStartKind.Started),
-                { State: { } state } => new SendStart(SendStartKind.Existing, new JournalEntry(CommandJournal.Parse(state), row.Outcome)),
+                { State: { } state } => new SendStart(SendStartKind.Existing, new JournalEntry(CommandJournal.Parse(state), row.Outcome) { SameBody = row.SameBody ?? true }),
                 { OptedOut: true } => new SendStart(SendStartKind.OptedOut),
                 _ => null,
             };
@@ -162,13 +195,15 @@ public sealed class SendJournal : IAsyncDisposable
         if (raced is not null)
         {
             // Refused by a row committed after this statement's snapshot (a concurrent delivery): read it.
-            var existing = (await conn.QueryAsync<(Guid CommandId, string State, string? Outcome)>(ReadSql, new { Ids = raced.ToArray() })).ToDictionary(r => r.CommandId);
+            var hashes = items.Where(i => raced.Contains(i.CommandId)).ToDictionary(i => i.CommandId, i => i.BodyHash);
+            var existing = (await conn.QueryAsync<(Guid CommandId, string State, string? Outcome, bool SameBody)>(ReadSql,
+                new { Ids = raced.ToArray(), Hashes = raced.Select(id => hashes[id]).ToArray() })).ToDictionary(r => r.CommandId);
             for (var i = 0; i < items.Count; i++)
             {
                 if (answers[i] is null)
                 {
                     var row = existing[items[i].CommandId];
-                    answers[i] = new SendStart(SendStartKind.Existing, new JournalEntry(CommandJournal.Parse(row.State), row.Outcome));
+                    answers[i] = new SendStart(SendStartKind.Existing, new JournalEntry(CommandJournal.Parse(row.State), row.Outcome) { SameBody = row.SameBody });
                 }
             }
         }
@@ -188,7 +223,7 @@ public sealed class SendJournal : IAsyncDisposable
         return [.. items.Select(i => moved.Contains(i.CommandId))];
     }
 
-    private sealed record StartItem(Guid CommandId, string AccountId, long RecipientUserId);
+    private sealed record StartItem(Guid CommandId, string AccountId, long RecipientUserId, byte[]? BodyHash);
 
     private sealed record FinishItem(Guid CommandId, string To, string Outcome);
 }

@@ -51,7 +51,7 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         SendStart? start = null;
         var result = await runtime.SendAsync(command, async recipientUserId =>
         {
-            start = await journal.StartAsync(command.CommandId, command.AccountId, recipientUserId);
+            start = await journal.StartAsync(command.CommandId, command.AccountId, recipientUserId, JournalEntry.BodyHash(command));
             if (start is { Kind: SendStartKind.Existing, Existing.State: CommandState.Accepted }
                 && await commands.MoveAsync(command.CommandId, CommandState.Accepted, CommandState.Sending, null, CancellationToken.None))
             {
@@ -74,9 +74,18 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
                 return await ReplayAsync(context, existing);
         }
 
+        if (IsRetryable(result!))
+        {
+            // Telegram refused it unsent, for now (FLOOD_WAIT, PEER_FLOOD, …): not a final outcome,
+            // so a retry under this command id sends it.
+            await KeepTryingAsync(() => journal.ForgetAsync(command.CommandId), context.CancellationToken);
+            return await PublishAsync(context, result!);
+        }
+
         var to = result!.Sent is not null ? CommandState.Succeeded : result.Failed!.Reason == "OUTCOME_UNKNOWN" ? CommandState.Unknown : CommandState.Failed;
-        // Not cancellable: once Telegram has answered, the answer must be kept.
-        if (!await journal.FinishAsync(command.CommandId, to, JsonSerializer.Serialize(result, Json)))
+        // Once Telegram has answered, the answer is kept: the write is retried through database
+        // outages until it is recorded (or the shard stops: its next owner resolves the row).
+        if (!await KeepTryingAsync(() => journal.FinishAsync(command.CommandId, to, JsonSerializer.Serialize(result, Json)), context.CancellationToken))
         {
             Log.JournalMoved(logger, command.CommandId, CommandState.Sending, to);
         }
@@ -84,12 +93,49 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         return await PublishAsync(context, result);
     }
 
+    /// <summary>A failure that never reached the recipient and is not final: a retry with the same id executes (docs/messaging.md).</summary>
+    private static bool IsRetryable(SendResult result) => result.Failed is { Permanent: false } failed && failed.Reason != "OUTCOME_UNKNOWN";
+
+    /// <summary>Runs a journal write again after each infrastructure failure, with backoff, until it completes or <paramref name="cancellationToken"/> ends.</summary>
+    private async Task KeepTryingAsync(Func<Task> write, CancellationToken cancellationToken) =>
+        await KeepTryingAsync(async () =>
+        {
+            await write();
+            return true;
+        }, cancellationToken);
+
+    private async Task<TResult> KeepTryingAsync<TResult>(Func<Task<TResult>> write, CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                return await write();
+            }
+            catch (Exception e) when (TransientFailure.Is(e) && !cancellationToken.IsCancellationRequested)
+            {
+                Log.JournalWriteRetried(logger, e.GetType().Name, e.Message, backoff);
+                await Task.Delay(backoff, time, cancellationToken);
+                backoff = backoff < TimeSpan.FromSeconds(5) ? backoff * 2 : backoff;
+            }
+        }
+    }
+
     /// <summary>Records the outcome of a send that never reached Telegram, or replays an earlier delivery's.</summary>
     private async Task<string> NotSentAsync(ConsumeContext<SendMessage> context, SendResult result)
     {
         var command = context.Message;
+        if (IsRetryable(result))
+        {
+            // Not now (not ready, FLOOD_WAIT, …): nothing is recorded, unless an earlier delivery's row stands.
+            return await journal.FindAsync(command.CommandId, JournalEntry.BodyHash(command), context.CancellationToken) is { } earlier
+                ? await ReplayAsync(context, earlier)
+                : await PublishAsync(context, result);
+        }
+
         var state = result.Failed?.Reason == "OUTCOME_UNKNOWN" ? CommandState.Unknown : CommandState.Failed;
-        return await journal.RecordAsync(command.CommandId, command.AccountId, state, JsonSerializer.Serialize(result, Json)) is { } existing
+        return await journal.RecordAsync(command.CommandId, command.AccountId, state, JsonSerializer.Serialize(result, Json), JournalEntry.BodyHash(command)) is { } existing
             ? await ReplayAsync(context, existing)
             : await PublishAsync(context, result);
     }
@@ -100,6 +146,11 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         var command = context.Message;
         switch (entry)
         {
+            case { SameBody: false }:
+                // The same id, another body (another recipient or text): refused, as idempotency keys are.
+                Log.CommandIdReused(logger, command.CommandId);
+                return await PublishAsync(context, Failure(command, "COMMAND_ID_REUSED", permanent: true,
+                    "Another command with a different body was already executed under this CommandId; nothing was sent. Give every command a new id."));
             case { Outcome: { } recorded }:
                 Log.Replayed(logger, command.CommandId, entry.State);
                 await PublishAsync(context, JsonSerializer.Deserialize<SendResult>(recorded, Json)!, replay: true);
@@ -136,6 +187,7 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
             if (!replay)
             {
                 metrics.Sent();
+                metrics.SendOutcome("sent", context.ReceiveContext.ElapsedTime);
             }
 
             return "sent";
@@ -151,10 +203,17 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         if (failed.Reason == "OUTCOME_UNKNOWN")
         {
             metrics.OutcomeUnknown();
+            metrics.SendOutcome("unknown", context.ReceiveContext.ElapsedTime);
             return "unknown";
         }
 
         metrics.Failed(failed.Reason);
+        if (failed.Permanent)
+        {
+            // "Not now" (Permanent = false) is not a final outcome: the retry's outcome is recorded.
+            metrics.SendOutcome("failed", context.ReceiveContext.ElapsedTime);
+        }
+
         return "failed";
     }
 
@@ -168,6 +227,9 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
 
         [LoggerMessage(EventId = EventIds.CommandRejected, Level = LogLevel.Warning, Message = "SendMessage {CommandId}: another command was already executed under this id; not sent")]
         internal static partial void CommandIdReused(ILogger logger, Guid commandId);
+
+        [LoggerMessage(EventId = EventIds.CommandRetried, Level = LogLevel.Warning, Message = "A send's journal write met an infrastructure failure ({Error}: {Detail}); retried in {Delay}")]
+        internal static partial void JournalWriteRetried(ILogger logger, string error, string detail, TimeSpan delay);
 
         [LoggerMessage(EventId = EventIds.CommandFailed, Level = LogLevel.Error, Message = "SendMessage {CommandId}: the journal was not in {From}, so {To} was not recorded")]
         internal static partial void JournalMoved(ILogger logger, Guid commandId, CommandState from, CommandState to);

@@ -18,6 +18,13 @@ public sealed class SendingOptions : IValidatableObject
     /// <summary>How long a send may wait for Telegram's confirmation before its outcome counts as unknown (default 2 min).</summary>
     public TimeSpan ConfirmTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// A SendMessage for an account whose stored session is still being restored (its shard has
+    /// just moved to this worker) waits this long for it to be ready before it fails with
+    /// <c>ACCOUNT_NOT_READY</c> (default 30 s).
+    /// </summary>
+    public TimeSpan RestoreWait { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long an account stays limited after PEER_FLOOD: only contacts are messaged meanwhile (default 24 h).</summary>
     public TimeSpan PeerFloodPause { get; set; } = TimeSpan.FromHours(24);
 
@@ -34,6 +41,11 @@ public sealed class SendingOptions : IValidatableObject
         if (MaxFloodWaitHold < TimeSpan.Zero)
         {
             yield return new ValidationResult("Sending:MaxFloodWaitHold must not be negative.");
+        }
+
+        if (RestoreWait < TimeSpan.Zero)
+        {
+            yield return new ValidationResult("Sending:RestoreWait must not be negative.");
         }
 
         if (ConfirmTimeout <= TimeSpan.Zero || PeerFloodPause <= TimeSpan.Zero || LookupBackoff <= TimeSpan.Zero)

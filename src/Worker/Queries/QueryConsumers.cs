@@ -36,7 +36,7 @@ public static class QueryConsumers
 
     /// <summary>
     /// Adds the per-account query consumers (GetAccount, GetMe, GetChats, SearchContacts) to a shard
-    /// endpoint; the shard's account partitioner (<c>PartitionByAccount</c>) orders them with the
+    /// endpoint; the shard's account lanes (<see cref="Sharding.AccountLanes"/>) order them with the
     /// account's commands.
     /// </summary>
     public static void ConfigureShardQueries(IRegistrationContext context, IReceiveEndpointConfigurator endpoint)

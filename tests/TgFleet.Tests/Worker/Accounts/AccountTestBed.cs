@@ -115,7 +115,8 @@ internal sealed class AccountTestBed : IAsyncDisposable
             Backend = TelegramBackend.Simulator,
             LoginStepTimeout = TimeSpan.FromSeconds(10),
         };
-        return new AccountRuntimeServices(manager, Cipher, Sessions, Accounts, Observed, options, Sending, Proxies, OptOuts, Metrics, TimeProvider.System, Loggers);
+        return new AccountRuntimeServices(manager, Cipher, Sessions, Accounts, Observed, options, Sending, Proxies, OptOuts, Metrics, TimeProvider.System, Loggers,
+            RecipientLookups.Configure(new Polly.ResiliencePipelineBuilder(), Sending).Build());
     }
 
     /// <summary>

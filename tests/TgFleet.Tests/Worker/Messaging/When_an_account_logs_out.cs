@@ -26,6 +26,8 @@ public sealed class When_an_account_logs_out
 
         await _bed.Harness.Bus.Publish(logOut);
         await Wait.UntilAsync(() => _bed.Published<AccountStatusChanged>(s => s.CommandId == logOut.CommandId && s.Status == AccountStatus.LoggedOut).Any(), TimeSpan.FromSeconds(20));
+        // LoggedOut is published while the log-out still runs; the account is forgotten when it has finished.
+        await Wait.UntilAsync(() => _bed.Harness.Consumed.Select<LogOut>(m => m.Context.Message.CommandId == logOut.CommandId).Any(), TimeSpan.FromSeconds(20));
         var refused = (MessageFailed)await _bed.SendAsync(new SendMessage(Guid.NewGuid(), account, Recipient.Username(to.Username), "after log-out"));
 
         Assert.That(await _bed.Bed.SessionRowAsync(account), Is.Null);
