@@ -445,22 +445,45 @@ public sealed class Cloud(TimeProvider time, SimulatorMetrics? metrics = null)
     public async Task<(StoredMessage? Message, CloudError? Error)> SendMessageAsync(SimUser account, long peerId, string text, string entitiesJson, long randomId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(account);
-        var (message, error, recipient, delay) = Decide(account, peerId, text, entitiesJson, randomId);
+        var (message, error, recipient, delay, earlier, delivered) = Decide(account, peerId, text, entitiesJson, randomId);
         metrics?.Send(error);
-        if (delay > 0)
+        if (message is not null && recipient is not null && delivered is not null)
+        {
+            // Accepted: the recipient gets it after the latency, in the order the account's messages
+            // were accepted (as Telegram orders a chat by server message id), also when the sender's
+            // connection drops meanwhile (the server has it; only the answer is lost).
+            _ = DeliverInOrderAsync(account, recipient, message, earlier!, delay, delivered);
+            await delivered.Task.WaitAsync(cancellationToken);
+        }
+        else if (delay > 0)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(delay), Time, cancellationToken);
-        }
-
-        if (message is not null && recipient is not null)
-        {
-            Deliver(account, recipient, message);
         }
 
         return (message, error);
     }
 
-    private (StoredMessage? Message, CloudError? Error, SimUser? Recipient, int Delay) Decide(SimUser account, long peerId, string text, string entitiesJson, long randomId)
+    private async Task DeliverInOrderAsync(SimUser account, SimUser recipient, StoredMessage message, Task earlier, int delay, TaskCompletionSource delivered)
+    {
+        try
+        {
+            var due = Time.GetUtcNow() + TimeSpan.FromMilliseconds(delay);
+            await earlier;
+            var left = due - Time.GetUtcNow();
+            if (left > TimeSpan.Zero)
+            {
+                await Task.Delay(left, Time);
+            }
+
+            Deliver(account, recipient, message);
+        }
+        finally
+        {
+            delivered.TrySetResult();
+        }
+    }
+
+    private (StoredMessage? Message, CloudError? Error, SimUser? Recipient, int Delay, Task? Earlier, TaskCompletionSource? Delivered) Decide(SimUser account, long peerId, string text, string entitiesJson, long randomId)
     {
         var now = Time.GetUtcNow();
         int delay;
@@ -469,14 +492,14 @@ public sealed class Cloud(TimeProvider time, SimulatorMetrics? metrics = null)
             delay = account.LatencyMs + (account.JitterMs > 0 ? Random.Shared.Next(-account.JitterMs, account.JitterMs + 1) : 0);
             if (account.Banned)
             {
-                return (null, new CloudError(401, "USER_DEACTIVATED_BAN"), null, 0);
+                return (null, new CloudError(401, "USER_DEACTIVATED_BAN"), null, 0, null, null);
             }
 
             if (randomId != 0 && account.SentRandomIds.TryGetValue(randomId, out var already))
             {
                 // A resent request (same random_id): Telegram answers with the message it already sent.
                 var existing = account.Dialogs.Find(m => m.Id == already);
-                return (existing, existing is null ? new CloudError(400, "RANDOM_ID_DUPLICATE") : null, null, Math.Max(delay, 0));
+                return (existing, existing is null ? new CloudError(400, "RANDOM_ID_DUPLICATE") : null, null, Math.Max(delay, 0), null, null);
             }
 
             // A quarter-second tolerance: clocks and timers of client and server are not exact.
@@ -488,7 +511,7 @@ public sealed class Cloud(TimeProvider time, SimulatorMetrics? metrics = null)
                 }
 
                 account.FloodNotified = true;
-                return (null, CloudError.FloodWait((int)Math.Ceiling((account.FloodUntil - now).TotalSeconds)), null, 0);
+                return (null, CloudError.FloodWait((int)Math.Ceiling((account.FloodUntil - now).TotalSeconds)), null, 0, null, null);
             }
 
             if (account.FloodAfterSends > 0 && account.SendsSinceFlood >= account.FloodAfterSends)
@@ -496,29 +519,29 @@ public sealed class Cloud(TimeProvider time, SimulatorMetrics? metrics = null)
                 account.SendsSinceFlood = 0;
                 account.FloodUntil = now.AddSeconds(Math.Max(account.FloodWaitSeconds, 1));
                 account.FloodNotified = true;
-                return (null, CloudError.FloodWait(Math.Max(account.FloodWaitSeconds, 1)), null, 0);
+                return (null, CloudError.FloodWait(Math.Max(account.FloodWaitSeconds, 1)), null, 0, null, null);
             }
 
             var recipient = FindById(peerId);
             if (recipient is null)
             {
-                return (null, new CloudError(400, "PEER_ID_INVALID"), null, 0);
+                return (null, new CloudError(400, "PEER_ID_INVALID"), null, 0, null, null);
             }
 
             if (recipient.Deactivated)
             {
-                return (null, new CloudError(400, "INPUT_USER_DEACTIVATED"), null, 0);
+                return (null, new CloudError(400, "INPUT_USER_DEACTIVATED"), null, 0, null, null);
             }
 
             if (recipient.PrivacyRestricted)
             {
-                return (null, new CloudError(403, "USER_PRIVACY_RESTRICTED"), null, 0);
+                return (null, new CloudError(403, "USER_PRIVACY_RESTRICTED"), null, 0, null, null);
             }
 
             var isContact = account.Contacts.Contains(peerId) || account.ContactedPeers.Contains(peerId);
             if (!isContact && account.PeerFloodAfter > 0 && account.NonContactSends >= account.PeerFloodAfter)
             {
-                return (null, new CloudError(400, "PEER_FLOOD"), null, 0);
+                return (null, new CloudError(400, "PEER_FLOOD"), null, 0, null, null);
             }
 
             if (!isContact)
@@ -535,7 +558,10 @@ public sealed class Cloud(TimeProvider time, SimulatorMetrics? metrics = null)
                 account.SentRandomIds[randomId] = message.Id;
             }
 
-            return (message, null, recipient, Math.Max(delay, 0));
+            var earlier = account.DeliveredInOrder;
+            var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            account.DeliveredInOrder = delivered.Task;
+            return (message, null, recipient, Math.Max(delay, 0), earlier, delivered);
         }
     }
 

@@ -47,6 +47,9 @@ public sealed class SimUser
     internal bool OptedOut { get; set; }
     internal List<StoredMessage> Dialogs { get; } = [];
 
+    /// <summary>The account's last accepted message reaches its recipient when this completes: deliveries keep the order of acceptance.</summary>
+    internal Task DeliveredInOrder { get; set; } = Task.CompletedTask;
+
     /// <summary>Incoming messages no live session received yet (handed out by getDifference).</summary>
     internal List<StoredMessage> Undelivered { get; } = [];
 }

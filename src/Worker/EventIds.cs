@@ -54,6 +54,18 @@ internal static class EventIds
     public const int SendOutcomeReplayed = 5003;
     public const int SendOutcomeUnknown = 5004;
 
+    // 5010s: sends that finish asynchronously (Messaging/SendOutcomes.cs).
+    public const int SendJournalRetried = 5010;
+    public const int SendPublishRetried = 5011;
+    public const int SendLeftForNextOwner = 5012;
+    public const int SendsResolving = 5013;
+    public const int SendResolved = 5014;
+    public const int SendResolveFailed = 5015;
+    public const int SendConfirmFailed = 5016;
+    public const int SendNotRecorded = 5017;
+    public const int SendHandOverLeft = 5018;
+    public const int SendInFlight = 5019;
+
     // 6000s: proxies.
     public const int ProxyChanged = 6000;
     public const int ProxyHealthChanged = 6001;

@@ -53,7 +53,7 @@ public static class WorkerComposition
                 WorkerConsumers.OnShardEndpoints.Configure(context, endpoint);
             }),
             (services, endpoints) => new AccountShardHost(new HandBackOnLoss(endpoints, services.GetRequiredService<LapsedShards>()),
-                services.GetRequiredService<AccountRegistry>()));
+                services.GetRequiredService<AccountRegistry>(), services.GetRequiredService<Messaging.SendOutcomes>()));
         // A hand-over closes and checkpoints every account of every shard: .NET's default of 30 s
         // can cut it short. 50 s stays under deploy/compose.yaml's 60 s stop_grace_period;
         // Worker:ShutdownSeconds changes it (keep it under the orchestrator's grace period).

@@ -54,6 +54,9 @@ public sealed partial class AccountRegistry : IAsyncDisposable
     /// <summary>Whether this worker holds the lease of <paramref name="shard"/>.</summary>
     public bool Owns(int shard) => _leases.ContainsKey(shard);
 
+    /// <summary>The epoch of the lease of <paramref name="shard"/> this worker holds, or null.</summary>
+    public long? EpochOf(int shard) => _leases.TryGetValue(shard, out var lease) ? lease.Epoch : null;
+
     /// <summary>Takes <paramref name="lease"/> and restores every stored session of its shard.</summary>
     public async Task StartShardAsync(ShardLease lease, CancellationToken cancellationToken)
     {

@@ -14,10 +14,27 @@ namespace TgFleet.Worker.Accounts;
 public sealed record SendResult(MessageSent? Sent, MessageFailed? Failed);
 
 /// <summary>
+/// How a send went up to the hand-off to TDLib: refused before anything was recorded
+/// (<see cref="Refused"/>), or recorded as <c>sending</c> and handed over (<see cref="Outcome"/>,
+/// which completes with Telegram's answer, or with null when the client closed first: then this
+/// worker cannot know, and the shard's next owner resolves the row).
+/// </summary>
+/// <param name="Refused">Nothing was recorded or sent.</param>
+/// <param name="Outcome">What Telegram made of it.</param>
+public sealed record SendAttempt(SendResult? Refused, Task<SendResult?>? Outcome);
+
+/// <summary>Where a send goes, known right before the hand-off: what its <c>sending</c> row records.</summary>
+/// <param name="RecipientUserId">The recipient's user id (0 for a group or channel).</param>
+/// <param name="ChatId">The chat.</param>
+/// <param name="TextHash">SHA-256 of the text as TDLib gets it (after Markdown or HTML is parsed).</param>
+public sealed record SendTarget(long RecipientUserId, long ChatId, byte[] TextHash);
+
+/// <summary>
 /// Sending: the recipient is resolved (username, phone, user id, chat id), FLOOD_WAIT and PEER_FLOOD
-/// are honoured per account, and a send completes only on
-/// <c>updateMessageSendSucceeded</c> / <c>updateMessageSendFailed</c>. Commands of one account run
-/// one at a time (the shard endpoint's partitioner), so the flood state needs no lock of its own.
+/// are honoured per account, and a send is handed to TDLib and completes later, on
+/// <c>updateMessageSendSucceeded</c> / <c>updateMessageSendFailed</c> (or <c>Sending:ConfirmTimeout</c>).
+/// Commands of one account run one at a time up to the hand-off (the account's lane), so TDLib gets
+/// them in delivery order and the flood state needs no lock of its own.
 /// </summary>
 public sealed partial class AccountRuntime
 {
@@ -46,13 +63,13 @@ public sealed partial class AccountRuntime
     }
 
     /// <summary>
-    /// Sends <paramref name="command"/>. <paramref name="beforeSend"/> runs right before
-    /// <c>sendMessage</c> with the recipient's user id (0 for a group or channel), and must durably
-    /// record that the message is being handed over (and check the opt-out list); it returns false
-    /// to send nothing, and then this returns null. Never throws for Telegram's answers: they
-    /// become the result.
+    /// Hands <paramref name="command"/> to TDLib. <paramref name="beforeSend"/> runs right before
+    /// <c>sendMessage</c> and must durably record that the message is being handed over (and check
+    /// the opt-out list); it returns false to send nothing, and then this returns null. Returns once
+    /// TDLib has the message (<see cref="SendAttempt.Outcome"/> then follows Telegram's answer), or
+    /// with <see cref="SendAttempt.Refused"/>. Never throws for Telegram's answers.
     /// </summary>
-    public async Task<SendResult?> SendAsync(SendMessage command, Func<long, Task<bool>> beforeSend, CancellationToken cancellationToken)
+    public async Task<SendAttempt?> SendAsync(SendMessage command, Func<SendTarget, Task<bool>> beforeSend, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(beforeSend);
@@ -73,7 +90,7 @@ public sealed partial class AccountRuntime
         var client = _client;
         if (client is null || State != Contracts.Accounts.AuthenticationState.Ready || _status is AccountStatus.LoggedOut or AccountStatus.Banned)
         {
-            return Fail(command, "ACCOUNT_NOT_READY", permanent: false, detail: $"The account is not logged in (login {State?.ToString() ?? "not started"}, status {_status?.ToString() ?? "none"}).");
+            return Refuse(command, "ACCOUNT_NOT_READY", permanent: false, detail: $"The account is not logged in (login {State?.ToString() ?? "not started"}, status {_status?.ToString() ?? "none"}).");
         }
 
         var now = _services.Time.GetUtcNow();
@@ -82,7 +99,7 @@ public sealed partial class AccountRuntime
             var left = FloodEnd - now;
             if (left > _services.Sending.MaxFloodWaitHold)
             {
-                return Fail(command, "FLOOD_WAIT", permanent: false, retryAfter: FloodEnd,
+                return Refuse(command, "FLOOD_WAIT", permanent: false, retryAfter: FloodEnd,
                     detail: $"Telegram asked this account to wait until {FloodEnd:O}; nothing is sent before then.");
             }
 
@@ -103,7 +120,7 @@ public sealed partial class AccountRuntime
             if (LimitEnd > _services.Time.GetUtcNow() && target.UserId != 0
                 && !(await LookupAsync(ct => client.SendAsync(new Td.GetUser { UserId = target.UserId }, _services.Options.LoginStepTimeout, ct), cancellationToken)).IsContact)
             {
-                return Fail(command, "PEER_FLOOD", permanent: false, retryAfter: LimitEnd,
+                return Refuse(command, "PEER_FLOOD", permanent: false, retryAfter: LimitEnd,
                     detail: "Telegram limited this account (PEER_FLOOD): it messages only its contacts until the limit ends.");
             }
 
@@ -111,26 +128,27 @@ public sealed partial class AccountRuntime
         }
         catch (RecipientException e)
         {
-            return Fail(command, e.Reason, permanent: true, detail: e.Message);
+            return Refuse(command, e.Reason, permanent: true, detail: e.Message);
         }
         catch (MessageTextException e)
         {
-            return Fail(command, "TEXT_INVALID", permanent: true, detail: e.Message);
+            return Refuse(command, "TEXT_INVALID", permanent: true, detail: e.Message);
         }
         catch (TdException e)
         {
-            return await FailFromTelegramAsync(command, e.Code, e.TdlibMessage, retryAfterSeconds: 0);
+            return Refuse(await FailFromTelegramAsync(command, e.Code, e.TdlibMessage, retryAfterSeconds: 0));
         }
         catch (TimeoutException)
         {
-            return Fail(command, "TELEGRAM_TIMEOUT", permanent: false, detail: "Telegram did not answer the recipient look-up in time; nothing was sent.");
+            return Refuse(command, "TELEGRAM_TIMEOUT", permanent: false, detail: "Telegram did not answer the recipient look-up in time; nothing was sent.");
         }
 
-        if (!await beforeSend(target.UserId))
+        if (!await beforeSend(new SendTarget(target.UserId, target.ChatId, TextHash(text.Text))))
         {
             return null;
         }
 
+        // Recorded as sending: from here on the outcome is Telegram's, whatever the delivery's token says.
         Td.Message pending;
         try
         {
@@ -139,18 +157,24 @@ public sealed partial class AccountRuntime
                 ChatId = target.ChatId,
                 Options = new Td.MessageSendOptions { DisableNotification = command.Silent },
                 InputMessageContent = new Td.InputMessageText { Text = text },
-            }, _services.Options.LoginStepTimeout, cancellationToken);
+            }, _services.Options.LoginStepTimeout, CancellationToken.None);
         }
         catch (TdException e)
         {
             // Refused before it was queued: nothing went out.
-            return await FailFromTelegramAsync(command, e.Code, e.TdlibMessage, retryAfterSeconds: 0);
+            return HandedOver(await FailFromTelegramAsync(command, e.Code, e.TdlibMessage, retryAfterSeconds: 0));
         }
         catch (TimeoutException)
         {
-            return Unknown(command, "TDLib did not answer sendMessage in time; the message may or may not have been sent.");
+            return HandedOver(Unknown(command, "TDLib did not answer sendMessage in time; the message may or may not have been sent."));
         }
 
+        return new SendAttempt(null, ConfirmAsync(command, pending));
+    }
+
+    /// <summary>Telegram's answer to a message TDLib has: null when the client closed before it came.</summary>
+    private async Task<SendResult?> ConfirmAsync(SendMessage command, Td.Message pending)
+    {
         var outcome = await OutcomeAsync(pending);
         switch (outcome)
         {
@@ -160,11 +184,62 @@ public sealed partial class AccountRuntime
                 var retryAfter = unsent.SendingState is Td.MessageSendingStateFailed state ? state.RetryAfter : 0;
                 return await FailFromTelegramAsync(command, failed.Error?.Code ?? 0, failed.Error?.Message ?? string.Empty, retryAfter);
             case Td.Ok:
-                return Unknown(command, "The account's client closed (its shard moved or stopped) before Telegram confirmed the message.");
+                return null;
             default:
                 return Unknown(command, $"Telegram did not confirm the message within {_services.Sending.ConfirmTimeout}; it may or may not have been delivered.");
         }
     }
+
+    /// <summary>
+    /// The outgoing message of this account in <paramref name="chatId"/> whose text hashes to
+    /// <paramref name="textHash"/>, sent since <paramref name="since"/> and not one of
+    /// <paramref name="known"/> (messages other sends already account for); null when the chat
+    /// shows none. How the shard's next owner tells a send its predecessor left open as sent.
+    /// </summary>
+    internal async Task<Td.Message?> FindSentAsync(long chatId, byte[] textHash, DateTimeOffset since, IReadOnlySet<long> known, CancellationToken cancellationToken)
+    {
+        var client = _client ?? throw new InvalidOperationException("The account's client is not started.");
+        var from = 0L;
+        // TDLib may answer a history request with fewer messages than asked (the first often with
+        // one): page on from the oldest seen until the messages are older than the send.
+        for (var page = 0; page < 20; page++)
+        {
+            var history = await client.SendAsync(new Td.GetChatHistory { ChatId = chatId, FromMessageId = from, Offset = 0, Limit = 50, OnlyLocal = false },
+                _services.Options.LoginStepTimeout, cancellationToken);
+            var messages = history.MessagesValue?.OfType<Td.Message>().ToList() ?? [];
+            if (messages.Count == 0)
+            {
+                return null;
+            }
+
+            foreach (var message in messages)
+            {
+                if (DateTimeOffset.FromUnixTimeSeconds(message.Date) < since)
+                {
+                    return null;
+                }
+
+                if (message is { IsOutgoing: true, SendingState: null, Content: Td.MessageText { Text: { } text } } && !known.Contains(message.Id)
+                    && TextHash(text.Text).AsSpan().SequenceEqual(textHash))
+                {
+                    return message;
+                }
+            }
+
+            from = messages[^1].Id;
+        }
+
+        return null;
+    }
+
+    private static byte[] TextHash(string text) => System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
+
+    private static SendAttempt Refuse(SendResult result) => new(result, null);
+
+    private SendAttempt Refuse(SendMessage command, string reason, bool permanent, DateTimeOffset? retryAfter = null, string? detail = null) =>
+        Refuse(Fail(command, reason, permanent, retryAfter, detail));
+
+    private static SendAttempt HandedOver(SendResult result) => new(null, Task.FromResult<SendResult?>(result));
 
     /// <summary>Called by the update loop for the outcome of a send.</summary>
     private void OnSendOutcome(long chatId, long oldMessageId, Td.TdObject update)

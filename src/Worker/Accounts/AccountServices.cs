@@ -25,6 +25,11 @@ public static class AccountServices
         services.TryAddSingleton<AccountStore>();
         services.TryAddSingleton<CommandJournal>();
         services.TryAddSingleton<SendJournal>();
+        services.TryAddSingleton(sp => new SendOutcomes(sp.GetRequiredService<SendJournal>(), sp.GetRequiredService<AccountRegistry>(),
+            sp.GetRequiredService<IAccountEvents>(), sp.GetRequiredService<WorkerMetrics>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<SendingOptions>>(), sp.GetRequiredService<ILogger<SendOutcomes>>(), 
+            // Lazily: shard ownership's host needs these outcomes.
+            new Lazy<Sharding.ShardOwnership?>(sp.GetService<Sharding.ShardOwnership>)));
         services.TryAddSingleton<CommandRejections>();
         services.TryAddSingleton<IAccountEvents>(sp => new BusAccountEvents(sp.GetRequiredService<IBus>()));
         services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -8,15 +8,16 @@ namespace TgFleet.Worker.Messaging;
 
 /// <summary>
 /// Executes SendMessage exactly once per command id (<see cref="SendJournal"/>). Right before the
-/// message is handed to Telegram, the journal row is written as <c>sending</c> durably; after
-/// Telegram's answer it moves to the outcome (with the event's JSON), then the outcome is
-/// published. A redelivery finds the row: a recorded outcome is published again; a row left in
-/// <c>sending</c> (a crash mid-send) becomes <c>OUTCOME_UNKNOWN</c> rather than risk a second send.
-/// A send that never reaches Telegram records its failure at once, unless an earlier delivery's row
-/// is already there, which then stands.
+/// message is handed to Telegram, the journal row is written as <c>sending</c> durably; once TDLib
+/// has the message the delivery is done, and <see cref="SendOutcomes"/> records and publishes
+/// Telegram's answer. A redelivery finds the row: a recorded outcome is published again; a send in
+/// flight here is left to finish; a row left in <c>sending</c> by a worker that stopped is resolved
+/// (sent when the chat shows it, else <c>OUTCOME_UNKNOWN</c>), never sent again. A send that never
+/// reaches Telegram records its failure at once, unless an earlier delivery's row is already there,
+/// which then stands.
 /// </summary>
-public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJournal journal, CommandJournal commands, CommandRejections rejections, WorkerMetrics metrics, TimeProvider time,
-    ILogger<SendMessageConsumer> logger) : IConsumer<SendMessage>
+public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJournal journal, SendOutcomes outcomes, CommandJournal commands, CommandRejections rejections,
+    WorkerMetrics metrics, TimeProvider time, ILogger<SendMessageConsumer> logger) : IConsumer<SendMessage>
 {
     private const string Command = nameof(SendMessage);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -49,9 +50,10 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         }
 
         SendStart? start = null;
-        var result = await runtime.SendAsync(command, async recipientUserId =>
+        var attempt = await runtime.SendAsync(command, async target =>
         {
-            start = await journal.StartAsync(command.CommandId, command.AccountId, recipientUserId, JournalEntry.BodyHash(command));
+            start = await journal.StartAsync(new SendRow(command.CommandId, command.AccountId, runtime.Shard, runtime.Epoch, target.ChatId, target.TextHash),
+                target.RecipientUserId, JournalEntry.BodyHash(command));
             if (start is { Kind: SendStartKind.Existing, Existing.State: CommandState.Accepted }
                 && await commands.MoveAsync(command.CommandId, CommandState.Accepted, CommandState.Sending, null, CancellationToken.None))
             {
@@ -66,82 +68,40 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         {
             case null:
                 // Nothing reached Telegram (not ready, FLOOD_WAIT, unknown recipient, …).
-                return await NotSentAsync(context, result!);
+                return await NotSentAsync(context, attempt!.Refused!, runtime);
             case { Kind: SendStartKind.OptedOut }:
                 return await NotSentAsync(context, Failure(command, "RECIPIENT_OPTED_OUT", permanent: true,
-                    "The recipient asked not to be messaged (STOP); no account of the fleet messages them again."));
+                    "The recipient asked not to be messaged (STOP); no account of the fleet messages them again."), runtime);
             case { Kind: SendStartKind.Existing, Existing: { } existing }:
-                return await ReplayAsync(context, existing);
+                return await ReplayAsync(context, existing, runtime);
         }
 
-        if (IsRetryable(result!))
-        {
-            // Telegram refused it unsent, for now (FLOOD_WAIT, PEER_FLOOD, …): not a final outcome,
-            // so a retry under this command id sends it.
-            await KeepTryingAsync(() => journal.ForgetAsync(command.CommandId), context.CancellationToken);
-            return await PublishAsync(context, result!);
-        }
-
-        var to = result!.Sent is not null ? CommandState.Succeeded : result.Failed!.Reason == "OUTCOME_UNKNOWN" ? CommandState.Unknown : CommandState.Failed;
-        // Once Telegram has answered, the answer is kept: the write is retried through database
-        // outages until it is recorded (or the shard stops: its next owner resolves the row).
-        if (!await KeepTryingAsync(() => journal.FinishAsync(command.CommandId, to, JsonSerializer.Serialize(result, Json)), context.CancellationToken))
-        {
-            Log.JournalMoved(logger, command.CommandId, CommandState.Sending, to);
-        }
-
-        return await PublishAsync(context, result);
-    }
-
-    /// <summary>A failure that never reached the recipient and is not final: a retry with the same id executes (docs/messaging.md).</summary>
-    private static bool IsRetryable(SendResult result) => result.Failed is { Permanent: false } failed && failed.Reason != "OUTCOME_UNKNOWN";
-
-    /// <summary>Runs a journal write again after each infrastructure failure, with backoff, until it completes or <paramref name="cancellationToken"/> ends.</summary>
-    private async Task KeepTryingAsync(Func<Task> write, CancellationToken cancellationToken) =>
-        await KeepTryingAsync(async () =>
-        {
-            await write();
-            return true;
-        }, cancellationToken);
-
-    private async Task<TResult> KeepTryingAsync<TResult>(Func<Task<TResult>> write, CancellationToken cancellationToken)
-    {
-        var backoff = TimeSpan.FromMilliseconds(200);
-        while (true)
-        {
-            try
-            {
-                return await write();
-            }
-            catch (Exception e) when (TransientFailure.Is(e) && !cancellationToken.IsCancellationRequested)
-            {
-                Log.JournalWriteRetried(logger, e.GetType().Name, e.Message, backoff);
-                await Task.Delay(backoff, time, cancellationToken);
-                backoff = backoff < TimeSpan.FromSeconds(5) ? backoff * 2 : backoff;
-            }
-        }
+        // TDLib has the message: the delivery is done; the outcome is recorded and published when
+        // Telegram answers (SendOutcomes), and the account's next command may start.
+        outcomes.Track(command, runtime, attempt!.Outcome!, context.ReceiveContext.ElapsedTime);
+        return "handed_off";
     }
 
     /// <summary>Records the outcome of a send that never reached Telegram, or replays an earlier delivery's.</summary>
-    private async Task<string> NotSentAsync(ConsumeContext<SendMessage> context, SendResult result)
+    private async Task<string> NotSentAsync(ConsumeContext<SendMessage> context, SendResult result, AccountRuntime? runtime = null)
     {
         var command = context.Message;
-        if (IsRetryable(result))
+        if (SendOutcomes.IsRetryable(result))
         {
             // Not now (not ready, FLOOD_WAIT, …): nothing is recorded, unless an earlier delivery's row stands.
             return await journal.FindAsync(command.CommandId, JournalEntry.BodyHash(command), context.CancellationToken) is { } earlier
-                ? await ReplayAsync(context, earlier)
+                ? await ReplayAsync(context, earlier, runtime)
                 : await PublishAsync(context, result);
         }
 
         var state = result.Failed?.Reason == "OUTCOME_UNKNOWN" ? CommandState.Unknown : CommandState.Failed;
         return await journal.RecordAsync(command.CommandId, command.AccountId, state, JsonSerializer.Serialize(result, Json), JournalEntry.BodyHash(command)) is { } existing
-            ? await ReplayAsync(context, existing)
+            ? await ReplayAsync(context, existing, runtime)
             : await PublishAsync(context, result);
     }
 
     /// <summary>An earlier delivery of this command left <paramref name="entry"/>.</summary>
-    private async Task<string> ReplayAsync(ConsumeContext<SendMessage> context, JournalEntry entry)
+    private async Task<string> ReplayAsync(ConsumeContext<SendMessage> context, JournalEntry entry, AccountRuntime? runtime)
     {
         var command = context.Message;
         switch (entry)
@@ -155,18 +115,17 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
                 Log.Replayed(logger, command.CommandId, entry.State);
                 await PublishAsync(context, JsonSerializer.Deserialize<SendResult>(recorded, Json)!, replay: true);
                 return "replayed";
+            case { State: CommandState.Sending } when runtime is null || outcomes.IsInFlight(command.CommandId):
+                // Handed to TDLib by an earlier delivery and still in flight here (its outcome follows),
+                // or for an account this worker does not run (its shard's owner resolves it).
+                Log.InFlight(logger, command.CommandId);
+                return "in_flight";
             case { State: CommandState.Sending }:
-                // A delivery before this one handed the message to Telegram and never recorded what
-                // happened. Sending again could deliver it twice: report it as unknown instead.
+                // A delivery before this one handed the message to Telegram and its worker (or client)
+                // stopped before the outcome. Sending again could deliver it twice: resolve it instead.
                 Log.OutcomeUnknown(logger, command.CommandId, command.AccountId);
-                var unknown = Failure(command, "OUTCOME_UNKNOWN", permanent: true,
-                    "A worker stopped after handing this message to Telegram and before recording the outcome; it may or may not have been delivered. Not retried, so that it is never sent twice.");
-                if (!await journal.FinishAsync(command.CommandId, CommandState.Unknown, JsonSerializer.Serialize(unknown, Json)))
-                {
-                    Log.JournalMoved(logger, command.CommandId, CommandState.Sending, CommandState.Unknown);
-                }
-
-                return await PublishAsync(context, unknown);
+                await outcomes.ResolveAsync(command, runtime, context.CancellationToken);
+                return "resolved";
             default:
                 // Another command's row under this id: this one was never executed, and must not be.
                 Log.CommandIdReused(logger, command.CommandId);
@@ -222,16 +181,13 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         [LoggerMessage(EventId = EventIds.SendOutcomeReplayed, Level = LogLevel.Information, Message = "SendMessage {CommandId} was delivered again ({State}); its recorded outcome is published again, nothing is sent")]
         internal static partial void Replayed(ILogger logger, Guid commandId, CommandState state);
 
-        [LoggerMessage(EventId = EventIds.SendOutcomeUnknown, Level = LogLevel.Warning, Message = "SendMessage {CommandId} of account {AccountId} was left mid-send by an earlier delivery: reported as OUTCOME_UNKNOWN, not sent again")]
+        [LoggerMessage(EventId = EventIds.SendOutcomeUnknown, Level = LogLevel.Warning, Message = "SendMessage {CommandId} of account {AccountId} was left mid-send by an earlier delivery: resolved from its chat, not sent again")]
         internal static partial void OutcomeUnknown(ILogger logger, Guid commandId, string accountId);
 
         [LoggerMessage(EventId = EventIds.CommandRejected, Level = LogLevel.Warning, Message = "SendMessage {CommandId}: another command was already executed under this id; not sent")]
         internal static partial void CommandIdReused(ILogger logger, Guid commandId);
 
-        [LoggerMessage(EventId = EventIds.CommandRetried, Level = LogLevel.Warning, Message = "A send's journal write met an infrastructure failure ({Error}: {Detail}); retried in {Delay}")]
-        internal static partial void JournalWriteRetried(ILogger logger, string error, string detail, TimeSpan delay);
-
-        [LoggerMessage(EventId = EventIds.CommandFailed, Level = LogLevel.Error, Message = "SendMessage {CommandId}: the journal was not in {From}, so {To} was not recorded")]
-        internal static partial void JournalMoved(ILogger logger, Guid commandId, CommandState from, CommandState to);
+        [LoggerMessage(EventId = EventIds.SendInFlight, Level = LogLevel.Information, Message = "SendMessage {CommandId} was delivered again while handed to Telegram: not sent again, its outcome follows")]
+        internal static partial void InFlight(ILogger logger, Guid commandId);
     }
 }

@@ -25,6 +25,13 @@ public sealed class SendingOptions : IValidatableObject
     /// </summary>
     public TimeSpan RestoreWait { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A shard handed over gracefully (rebalanced, shutting down) waits this long for the outcomes of
+    /// its sends still in flight at Telegram before its accounts stop; what is still open then is
+    /// resolved by its next owner (default 10 s).
+    /// </summary>
+    public TimeSpan HandOverWait { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long an account stays limited after PEER_FLOOD: only contacts are messaged meanwhile (default 24 h).</summary>
     public TimeSpan PeerFloodPause { get; set; } = TimeSpan.FromHours(24);
 
@@ -43,9 +50,9 @@ public sealed class SendingOptions : IValidatableObject
             yield return new ValidationResult("Sending:MaxFloodWaitHold must not be negative.");
         }
 
-        if (RestoreWait < TimeSpan.Zero)
+        if (RestoreWait < TimeSpan.Zero || HandOverWait < TimeSpan.Zero)
         {
-            yield return new ValidationResult("Sending:RestoreWait must not be negative.");
+            yield return new ValidationResult("Sending:RestoreWait and Sending:HandOverWait must not be negative.");
         }
 
         if (ConfirmTimeout <= TimeSpan.Zero || PeerFloodPause <= TimeSpan.Zero || LookupBackoff <= TimeSpan.Zero)

@@ -90,6 +90,25 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The sum of the samples of <paramref name="series"/> (Prometheus name) on <c>/metrics</c> whose
+    /// labels contain <paramref name="label"/> (e.g. <c>outcome="handed_off"</c>); 0 when unreachable.
+    /// </summary>
+    public async Task<double> MetricAsync(string series, string label)
+    {
+        try
+        {
+            var text = await Http.GetStringAsync(new Uri(BaseUri, "metrics"));
+            return text.Split('\n')
+                .Where(line => line.StartsWith(series + "{", StringComparison.Ordinal) && line.Contains(label, StringComparison.Ordinal))
+                .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>SIGTERM (a graceful stop: hand the shards over); returns the exit code.</summary>
     public async Task<int> TerminateAsync(TimeSpan deadline)
     {
