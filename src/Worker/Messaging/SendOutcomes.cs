@@ -34,6 +34,8 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
     private readonly ConcurrentDictionary<Guid, (int Shard, Task Done)> _inFlight = new();
     private readonly ConcurrentDictionary<int, (CancellationTokenSource Stop, Task Done)> _resolving = new();
     private readonly ConcurrentDictionary<(int Shard, long Epoch), bool> _stopping = new();
+    private readonly Lock _drainGate = new();
+    private long _drainUntil;
 
     /// <summary>Whether <paramref name="commandId"/> was handed to TDLib by this worker and its outcome is still to come.</summary>
     public bool IsInFlight(Guid commandId) => _inFlight.ContainsKey(commandId);
@@ -76,9 +78,22 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
             return;
         }
 
+        // One window for a burst of hand-overs (a shutdown stops its shards one after another).
+        TimeSpan left;
+        lock (_drainGate)
+        {
+            var now = time.GetTimestamp();
+            if (_drainUntil <= now)
+            {
+                _drainUntil = now + (long)(options.Value.HandOverWait.TotalSeconds * time.TimestampFrequency);
+            }
+
+            left = TimeSpan.FromSeconds((double)(_drainUntil - now) / time.TimestampFrequency);
+        }
+
         try
         {
-            await Task.WhenAll(pending).WaitAsync(options.Value.HandOverWait, time, cancellationToken);
+            await Task.WhenAll(pending).WaitAsync(left, time, cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -165,7 +180,7 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
             // Recorded by an owner that stopped before publishing it.
             if (row.Outcome is { } recorded && await KeepTryingAsync(() => journal.ClaimAsync(row.CommandId, row.Epoch, lease.Epoch, cancellationToken), lease.Shard, lease.Epoch, cancellationToken))
             {
-                await PublishAsync(row.CommandId, JsonSerializer.Deserialize<SendResult>(recorded, Json)!, lease.Shard, lease.Epoch, duration: null, recordedOutcome: true);
+                await PublishAsync(row.CommandId, JsonSerializer.Deserialize<SendResult>(recorded, Json)!, lease.Shard, lease.Epoch, duration: null, recordedOutcome: true, cancellationToken);
             }
 
             return;
@@ -173,7 +188,7 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
 
         var result = await CheckChatAsync(row, cancellationToken);
         Log.Resolved(logger, row.CommandId, row.AccountId, result.Sent is not null ? "sent (the chat shows it)" : "OUTCOME_UNKNOWN");
-        await CompleteAsync(row.CommandId, lease.Shard, lease.Epoch, result, duration: null);
+        await CompleteAsync(row.CommandId, lease.Shard, lease.Epoch, result, duration: null, cancellationToken);
     }
 
     /// <summary>What the chat says of a send left <c>sending</c>: sent when it shows the message, else unknown.</summary>
@@ -249,7 +264,7 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
                 }
             }
 
-            await CompleteAsync(command.CommandId, runtime.Shard, runtime.Epoch, result, duration);
+            await CompleteAsync(command.CommandId, runtime.Shard, runtime.Epoch, result, duration, CancellationToken.None);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -263,24 +278,24 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
     }
 
     /// <summary>Records <paramref name="result"/> for a <c>sending</c> row under <paramref name="epoch"/>, then publishes it.</summary>
-    private async Task CompleteAsync(Guid commandId, int shard, long epoch, SendResult result, Func<TimeSpan>? duration)
+    private async Task CompleteAsync(Guid commandId, int shard, long epoch, SendResult result, Func<TimeSpan>? duration, CancellationToken cancellationToken)
     {
         if (IsRetryable(result))
         {
             // Telegram refused it unsent, for now (FLOOD_WAIT, PEER_FLOOD, …): not a final outcome, so
             // the row goes and a retry under this command id sends it.
-            if (await KeepTryingAsync(() => journal.ForgetAsync(commandId, epoch), shard, epoch, CancellationToken.None))
+            if (await KeepTryingAsync(() => journal.ForgetAsync(commandId, epoch), shard, epoch, cancellationToken))
             {
-                await PublishAsync(commandId, result, shard, epoch, duration, recordedOutcome: false);
+                await PublishAsync(commandId, result, shard, epoch, duration, recordedOutcome: false, cancellationToken);
             }
 
             return;
         }
 
         var to = result.Sent is not null ? CommandState.Succeeded : result.Failed!.Reason == "OUTCOME_UNKNOWN" ? CommandState.Unknown : CommandState.Failed;
-        if (await KeepTryingAsync(() => journal.FinishAsync(commandId, to, JsonSerializer.Serialize(result, Json), epoch), shard, epoch, CancellationToken.None))
+        if (await KeepTryingAsync(() => journal.FinishAsync(commandId, to, JsonSerializer.Serialize(result, Json), epoch), shard, epoch, cancellationToken))
         {
-            await PublishAsync(commandId, result, shard, epoch, duration, recordedOutcome: true);
+            await PublishAsync(commandId, result, shard, epoch, duration, recordedOutcome: true, cancellationToken);
         }
         else
         {
@@ -291,7 +306,7 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
     /// <summary>A failure that never reached the recipient and is not final: a retry with the same id executes (docs/messaging.md).</summary>
     internal static bool IsRetryable(SendResult result) => result.Failed is { Permanent: false } failed && failed.Reason != "OUTCOME_UNKNOWN";
 
-    private async Task PublishAsync(Guid commandId, SendResult result, int shard, long epoch, Func<TimeSpan>? duration, bool recordedOutcome)
+    private async Task PublishAsync(Guid commandId, SendResult result, int shard, long epoch, Func<TimeSpan>? duration, bool recordedOutcome, CancellationToken cancellationToken)
     {
         var backoff = TimeSpan.FromMilliseconds(200);
         while (true)
@@ -305,7 +320,8 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
 
             try
             {
-                using var attempt = new CancellationTokenSource(PublishAttempt, time);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attempt.CancelAfter(PublishAttempt);
                 if (result.Sent is { } sent)
                 {
                     await events.PublishAsync(sent, attempt.Token);
@@ -317,10 +333,10 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
 
                 break;
             }
-            catch (Exception e) when (e is OperationCanceledException or TimeoutException || TransientFailure.Is(e))
+            catch (Exception e) when ((e is OperationCanceledException or TimeoutException || TransientFailure.Is(e)) && !cancellationToken.IsCancellationRequested)
             {
                 Log.PublishRetried(logger, commandId, e.GetType().Name, backoff);
-                await Task.Delay(backoff, time);
+                await Task.Delay(backoff, time, cancellationToken);
                 backoff = backoff < TimeSpan.FromSeconds(5) ? backoff * 2 : backoff;
             }
         }
@@ -338,7 +354,7 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
             {
                 await journal.PublishedAsync(commandId);
                 return true;
-            }, shard, epoch, CancellationToken.None);
+            }, shard, epoch, cancellationToken);
         }
     }
 

@@ -26,9 +26,9 @@ public sealed class SendingOptions : IValidatableObject
     public TimeSpan RestoreWait { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// A shard handed over gracefully (rebalanced, shutting down) waits this long for the outcomes of
-    /// its sends still in flight at Telegram before its accounts stop; what is still open then is
-    /// resolved by its next owner (default 10 s).
+    /// Shards handed over gracefully (rebalanced, shutting down) wait this long, together, for the
+    /// outcomes of their sends still in flight at Telegram before their accounts stop; what is still
+    /// open then is resolved by their next owner (default 10 s).
     /// </summary>
     public TimeSpan HandOverWait { get; set; } = TimeSpan.FromSeconds(10);
 

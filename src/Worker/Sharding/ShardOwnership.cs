@@ -84,6 +84,28 @@ public sealed partial class ShardOwnership : BackgroundService
     /// <summary>True once the first round (heartbeat, acquisition) has completed.</summary>
     public bool Joined { get; private set; }
 
+    /// <summary>False when the last lease round could not write to the database (heartbeat, renewal or acquisition failed).</summary>
+    public bool DatabaseWritable { get; private set; }
+
+    /// <summary>
+    /// True when the last round left this worker holding its fair share of the shards (or every
+    /// shard it could take: the others are held by live workers) and every held shard is started,
+    /// except those taken from an expired lease that wait for the previous owner's connections to
+    /// go (they are held; their accounts start when that is safe).
+    /// </summary>
+    public bool Settled
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _holdsShare && _held.Values.All(h => h.Started || h.StartAt > 0);
+            }
+        }
+    }
+
+    private bool _holdsShare;
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -150,6 +172,7 @@ public sealed partial class ShardOwnership : BackgroundService
         catch (Exception e) when (e is NpgsqlException or TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             // The fence loop stops the shards before their leases can expire.
+            DatabaseWritable = false;
             _renewals.Add(1, new KeyValuePair<string, object?>("outcome", "failed"));
             Log.LeaseRenewalFailed(_logger, e.Message);
             return;
@@ -166,10 +189,12 @@ public sealed partial class ShardOwnership : BackgroundService
             await RebalanceAsync(live, started, cancellationToken);
             await StartWaitingAsync(cancellationToken);
             Joined = true;
+            DatabaseWritable = true;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             // A database blip must not end the worker: the next round tries again.
+            DatabaseWritable = false;
             Log.LeaseRenewalFailed(_logger, e.Message);
         }
     }
@@ -210,15 +235,19 @@ public sealed partial class ShardOwnership : BackgroundService
                 await StopAndReleaseAsync(extra, ShardStopReason.Rebalanced, cancellationToken);
             }
 
+            _holdsShare = true;
             return;
         }
 
+        _holdsShare = held.Count == target;
         if (held.Count < target)
         {
             var free = await _store.FreeShardsAsync(_options.Count, cancellationToken);
             var wanted = free.OrderBy(_ => Random.Shared.Next()).Take(target - held.Count).ToList();
             var acquiredAt = _time.GetTimestamp();
             var acquired = await _store.AcquireAsync(WorkerId, wanted, _options.LeaseTtl, _options.DisconnectDelay, cancellationToken);
+            // Its share, or every shard that was free: the rest are held by live workers.
+            _holdsShare = held.Count + acquired.Count >= target || (acquired.Count == wanted.Count && wanted.Count == free.Count);
             lock (_gate)
             {
                 // All of them at once: each is fenced from its acquisition, not from when its turn to start comes.
