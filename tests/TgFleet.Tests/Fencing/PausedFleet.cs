@@ -43,10 +43,10 @@ internal sealed partial class PausedFleet : IAsyncDisposable
     public WorkerProcess Survivor { get; }
 
     /// <summary>Accounts on the victim's shards.</summary>
-    public IReadOnlyList<FleetAccount> Victims { get; }
+    public IReadOnlyList<FleetAccount> Victims { get; private set; }
 
     /// <summary>Accounts on the survivor's shards.</summary>
-    public IReadOnlyList<FleetAccount> Residents { get; }
+    public IReadOnlyList<FleetAccount> Residents { get; private set; }
 
     public string Recipient { get; }
 
@@ -78,6 +78,19 @@ internal sealed partial class PausedFleet : IAsyncDisposable
         return new PausedFleet(fleet, workers[0], workers[1], accounts.Take(perWorker).ToList(), accounts.Skip(perWorker).ToList(), to.Username!);
     }
 
+    /// <summary>
+    /// After a scenario: waits until both workers hold their fair share again (a resumed worker
+    /// rejoins), then sorts the accounts into <see cref="Victims"/> and <see cref="Residents"/> by
+    /// who owns their shards now.
+    /// </summary>
+    public async Task RegroupAsync()
+    {
+        var owners = await Fleet.WaitForFairShareAsync(Victim, Survivor);
+        var all = Victims.Concat(Residents).ToList();
+        Victims = all.Where(a => owners[a.Shard] == Victim.Id).ToList();
+        Residents = all.Where(a => owners[a.Shard] != Victim.Id).ToList();
+    }
+
     /// <summary>The victim's child gate (from its log line "Egress gate started (pid N)").</summary>
     public int GatePid => int.Parse(GateStarted().Matches(Victim.Run.Output)[^1].Groups[1].Value, CultureInfo.InvariantCulture);
 
@@ -105,6 +118,9 @@ internal sealed partial class PausedFleet : IAsyncDisposable
     public Task WaitForEveryOutcomeAsync(TimeSpan deadline) =>
         Wait.UntilAsync(() => _commands.All(c => OutcomesOf(c.Id) > 0), deadline,
             () => $"{_commands.Count(c => OutcomesOf(c.Id) == 0)} of {_commands.Count} commands without an outcome\n" + Fleet.Describe());
+
+    /// <summary>Commands answered MessageSent.</summary>
+    public int SentCount => Fleet.Events.Since<MessageSent>(0).Select(e => e.Message.CommandId).Distinct().Count(id => _commands.Any(c => c.Id == id));
 
     /// <summary>Commands with more than one outcome.</summary>
     public IEnumerable<Guid> WithSeveralOutcomes => _commands.Select(c => c.Id).Where(id => OutcomesOf(id) > 1);
