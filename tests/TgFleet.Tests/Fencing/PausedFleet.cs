@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Messaging;
+using NUnit.Framework;
 using TgFleet.DevServers;
 using TgFleet.Testing;
 using TgFleet.Simulator;
@@ -43,10 +44,10 @@ internal sealed partial class PausedFleet : IAsyncDisposable
     public WorkerProcess Survivor { get; }
 
     /// <summary>Accounts on the victim's shards.</summary>
-    public IReadOnlyList<FleetAccount> Victims { get; private set; }
+    public IReadOnlyList<FleetAccount> Victims { get; }
 
     /// <summary>Accounts on the survivor's shards.</summary>
-    public IReadOnlyList<FleetAccount> Residents { get; private set; }
+    public IReadOnlyList<FleetAccount> Residents { get; }
 
     public string Recipient { get; }
 
@@ -76,19 +77,6 @@ internal sealed partial class PausedFleet : IAsyncDisposable
 
         var to = await fleet.Sim.SeedUserAsync(new UserSeed(SimulatorHarness.NewPhone(), "Wanda", Username: "w" + Guid.NewGuid().ToString("N")[..12]));
         return new PausedFleet(fleet, workers[0], workers[1], accounts.Take(perWorker).ToList(), accounts.Skip(perWorker).ToList(), to.Username!);
-    }
-
-    /// <summary>
-    /// After a scenario: waits until both workers hold their fair share again (a resumed worker
-    /// rejoins), then sorts the accounts into <see cref="Victims"/> and <see cref="Residents"/> by
-    /// who owns their shards now.
-    /// </summary>
-    public async Task RegroupAsync()
-    {
-        var owners = await Fleet.WaitForFairShareAsync(Victim, Survivor);
-        var all = Victims.Concat(Residents).ToList();
-        Victims = all.Where(a => owners[a.Shard] == Victim.Id).ToList();
-        Residents = all.Where(a => owners[a.Shard] != Victim.Id).ToList();
     }
 
     /// <summary>The victim's child gate (from its log line "Egress gate started (pid N)").</summary>
@@ -144,6 +132,40 @@ internal sealed partial class PausedFleet : IAsyncDisposable
         await Wait.UntilAsync(() => ids.All(id => Fleet.Events.Since<MessageSent>(0).Any(e => e.Message.CommandId == id)), deadline,
             () => $"{ids.Count(id => !Fleet.Events.Since<MessageSent>(0).Any(e => e.Message.CommandId == id))} accounts did not send again\n" + Fleet.Describe());
         return ids.Count;
+    }
+
+    /// <summary>
+    /// Sends from every account, pauses the victim (its gate running) for at least
+    /// <paramref name="pause"/>, sending again meanwhile; returns how long after the SIGSTOP the
+    /// last of its accounts was online on the survivor.
+    /// </summary>
+    public async Task<TimeSpan> PauseVictimWhileSendingAsync(TimeSpan pause)
+    {
+        await SendFromAllAsync("before");
+        var takeOver = TimeSpan.Zero;
+        await PauseAsync(pause, async since =>
+        {
+            await SendFromAllAsync("during");
+            takeOver = Stopwatch.GetElapsedTime(since, await WaitForVictimsOnlineAsync(since, TimeSpan.FromSeconds(60)));
+        }, Victim.Run.Pid);
+        return takeOver;
+    }
+
+    /// <summary>
+    /// After a pause: every command has exactly one outcome and the recipient got exactly the
+    /// messages reported sent, no session ran twice, nothing is in an <c>_error</c> queue, and every
+    /// account sends again.
+    /// </summary>
+    public async Task AssertNothingLostOrDoubledAsync()
+    {
+        await WaitForEveryOutcomeAsync(TimeSpan.FromSeconds(60));
+        var again = await EveryAccountSendsAgainAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That((await Fleet.Sim.SummaryAsync()).AuthKeyDuplicatedCount, Is.Zero, "no session ran twice");
+        Assert.That(WithSeveralOutcomes, Is.Empty, "one outcome per command");
+        Assert.That(await ErrorQueueMessagesAsync(), Is.Zero, "nothing in an _error queue");
+        Assert.That(await Fleet.Sim.ReceivedAsync("@" + Recipient), Has.Length.EqualTo(SentCount), "the recipient got exactly the messages reported sent");
+        Assert.That(again, Is.EqualTo(Victims.Count + Residents.Count));
     }
 
     /// <summary>Messages waiting in the virtual host's <c>_error</c> queues.</summary>
