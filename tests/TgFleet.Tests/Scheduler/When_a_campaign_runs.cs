@@ -66,30 +66,6 @@ public sealed class When_a_campaign_runs
     }
 
     [Test]
-    public async Task A_send_its_worker_rejects_ends_failed_with_the_reason_and_is_not_sent_again()
-    {
-        var sender = await _bed.Fleet.LogInAsync(2);
-        var users = new[] { await _bed.SeedRecipientAsync("Short"), await _bed.SeedRecipientAsync("Long") };
-        var campaignId = Guid.NewGuid();
-        await _bed.SendAsync(new StartCampaign(Guid.NewGuid(), campaignId, "long", [sender.Id], new MessageTemplate("Hi {{name}}"),
-            new CampaignPacing(MinimumIntervalMs: 0, DailyCapPerSender: 100)));
-        await _bed.WaitForAsync<CampaignStarted>(e => e.CampaignId == campaignId);
-        // The filled text of the second is longer than Telegram takes: its worker answers CommandRejected, not MessageFailed.
-        await _bed.SendAsync(new AddCampaignRecipients(Guid.NewGuid(), campaignId, Guid.NewGuid(),
-        [
-            new CampaignRecipient(Recipient.Username(users[0])) { Variables = new Dictionary<string, string> { ["name"] = "Sue" } },
-            new CampaignRecipient(Recipient.Username(users[1])) { Variables = new Dictionary<string, string> { ["name"] = new string('x', 5000) } },
-        ]));
-
-        var completed = await _bed.WaitForAsync<CampaignCompleted>(e => e.CampaignId == campaignId);
-
-        Assert.That((completed.Deliveries.Sent, completed.Deliveries.Failed), Is.EqualTo((1L, 1L)));
-        Assert.That((await _bed.StatusAsync(campaignId)).Failures, Is.EquivalentTo(new Dictionary<string, long> { ["TEXT_TOO_LONG"] = 1 }));
-        Assert.That(_bed.Fleet.Events.Since<TgFleet.Contracts.Accounts.CommandRejected>(0).Count(r => r.Message.AccountId == sender.Id), Is.EqualTo(1), "rejected once, never resent");
-        Assert.That(await _bed.ReceivedAsync(users[1]), Is.Empty);
-    }
-
-    [Test]
     public async Task A_recipient_who_sent_STOP_is_skipped_as_RECIPIENT_OPTED_OUT_in_every_campaign()
     {
         var sender = await _bed.Fleet.LogInAsync(1);
