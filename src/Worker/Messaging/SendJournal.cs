@@ -211,17 +211,8 @@ public sealed class SendJournal : IAsyncDisposable
         return answers!;
     }
 
-    private async Task<IReadOnlyList<bool>> FinishBatchAsync(IReadOnlyList<FinishItem> items)
-    {
-        await using var conn = await _db.OpenConnectionAsync();
-        var moved = (await conn.QueryAsync<Guid>(FinishSql, new
-        {
-            Ids = items.Select(i => i.CommandId).ToArray(),
-            To = items.Select(i => i.To).ToArray(),
-            Outcomes = items.Select(i => i.Outcome).ToArray(),
-        })).ToHashSet();
-        return [.. items.Select(i => moved.Contains(i.CommandId))];
-    }
+    private Task<IReadOnlyList<bool>> FinishBatchAsync(IReadOnlyList<FinishItem> items) =>
+        CommandJournal.MoveBatchAsync(_db, FinishSql, [.. items.Select(i => (i.CommandId, i.To, (string?)i.Outcome))]);
 
     private sealed record StartItem(Guid CommandId, string AccountId, long RecipientUserId, byte[]? BodyHash);
 
