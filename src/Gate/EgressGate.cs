@@ -12,7 +12,8 @@ namespace TgFleet.Gate;
 
 /// <summary>
 /// The gate: accepts TDLib's SOCKS5 connections (username = account id, password = the account's
-/// own proxy), lets one through only while the account's shard lease is confirmed valid, pumps it
+/// own proxy) and the connections to its accounts' MTProto relays (<see cref="MtprotoRelay"/>),
+/// lets one through only while the account's shard lease is confirmed valid, pumps it
 /// (<see cref="GateConnection"/>), and every <see cref="GateOptions.PollInterval"/> re-reads the
 /// worker's leases, resets every connection whose lease is no longer valid and records each
 /// finished epoch in PostgreSQL (<see cref="FenceRecords"/>).
@@ -28,12 +29,15 @@ internal sealed partial class EgressGate : BackgroundService
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ConcurrentDictionary<GateConnection, byte> _open = new();
     private readonly ConcurrentDictionary<(int Shard, long Epoch), int> _epochs = new();
+    private readonly ConcurrentDictionary<string, MtprotoRelay> _relays = new(StringComparer.Ordinal);
+    private readonly Lock _relaysSync = new();
     private readonly Counter<long> _opened;
     private readonly Counter<long> _fenced;
     private readonly Counter<long> _refused;
     private readonly Counter<long> _failed;
     private readonly Counter<long> _recorded;
     private readonly TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationToken _stopping;
     private volatile bool _orphaned;
     private long _orphanedAt;
 
@@ -49,6 +53,7 @@ internal sealed partial class EgressGate : BackgroundService
         _logger = logger;
         var meter = meters.Create("TgFleet.Gate");
         meter.CreateObservableGauge("tgfleet.gate.connections.open", () => _open.Count, "{connection}", "Connections the gate carries now.");
+        meter.CreateObservableGauge("tgfleet.gate.relays", () => _relays.Count, "{relay}", "MTProto relays listening (one per account with an MTProto proxy).");
         _opened = meter.CreateCounter<long>("tgfleet.gate.connections.opened", "{connection}", "Connections let through (lease confirmed, upstream reached).");
         _fenced = meter.CreateCounter<long>("tgfleet.gate.connections.fenced", "{connection}", "Connections closed by the gate because their shard's lease was no longer valid.");
         _refused = meter.CreateCounter<long>("tgfleet.gate.connections.refused", "{connection}", "Connections refused: no valid lease for the account's shard, or not a gate client.");
@@ -79,6 +84,7 @@ internal sealed partial class EgressGate : BackgroundService
         listener.Bind(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port));
         listener.Listen(1024);
         var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        _stopping = stoppingToken;
         Log.Listening(_logger, _options.Host, port, _leases.WorkerId);
         _listening.TrySetResult(port);
         var fencing = FenceLoopAsync(stoppingToken);
@@ -97,6 +103,11 @@ internal sealed partial class EgressGate : BackgroundService
         finally
         {
             await fencing;
+            foreach (var relay in _relays.Values)
+            {
+                relay.Dispose();
+            }
+
             foreach (var connection in _open.Keys)
             {
                 connection.Fence();
@@ -104,7 +115,11 @@ internal sealed partial class EgressGate : BackgroundService
         }
     }
 
-    private async Task ServeAsync(Socket client, CancellationToken stoppingToken)
+    private Task ServeAsync(Socket client, CancellationToken stoppingToken) =>
+        ServeAsync(client, (stream, ct) => OpenAsync(client, stream, ct), stoppingToken);
+
+    /// <summary>Opens a connection (<paramref name="open"/>: handshake, lease, upstream) and pumps it until it ends.</summary>
+    private async Task ServeAsync(Socket client, Func<NetworkStream, CancellationToken, Task<GateConnection?>> open, CancellationToken stoppingToken)
     {
         client.NoDelay = true;
         GateConnection? connection = null;
@@ -114,7 +129,7 @@ internal sealed partial class EgressGate : BackgroundService
             {
                 using var handshake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
                 handshake.CancelAfter(_options.ConnectTimeout);
-                connection = await OpenAsync(client, stream, handshake.Token);
+                connection = await open(stream, handshake.Token);
             }
         }
         catch (Exception e) when (e is SocksException or IOException or SocketException or OperationCanceledException)
@@ -157,7 +172,9 @@ internal sealed partial class EgressGate : BackgroundService
             return null;
         }
 
-        if (request.Username.Length == 0 || !Upstream.TryParse(request.Password, out var upstream))
+        // An MTProto proxy is relayed (a BIND from the worker), never chained (a CONNECT from TDLib).
+        if (request.Username.Length == 0 || !Upstream.TryParse(request.Password, out var upstream)
+            || (request.Command == Socks5.Bind) != (upstream?.IsMtproto == true))
         {
             _refused.Add(1, new KeyValuePair<string, object?>("reason", "protocol"));
             await TryReplyAsync(stream, Socks5.NotAllowed, cancellationToken);
@@ -173,6 +190,13 @@ internal sealed partial class EgressGate : BackgroundService
             return null;
         }
 
+        if (request.Command == Socks5.Bind)
+        {
+            var relay = RelayFor(request.Username, shard, upstream!, request.Destination.Port);
+            await TryReplyAsync(stream, Socks5.Succeeded, cancellationToken, new IPEndPoint(IPAddress.Parse(_options.Host), relay.Port));
+            return null;
+        }
+
         Socket upstreamSocket;
         try
         {
@@ -185,6 +209,50 @@ internal sealed partial class EgressGate : BackgroundService
             return null;
         }
 
+        if (Register(client, upstreamSocket, shard, epoch) is not { } connection)
+        {
+            await TryReplyAsync(stream, Socks5.NotAllowed, cancellationToken);
+            return null;
+        }
+
+        await Socks5.ReplyAsync(stream, Socks5.Succeeded, cancellationToken);
+        return connection;
+    }
+
+    /// <summary>A connection to an account's MTProto relay: lease, then the real MTProto proxy; null when refused (reset).</summary>
+    private async Task<GateConnection?> OpenRelayedAsync(Socket client, MtprotoRelay relay, CancellationToken cancellationToken)
+    {
+        if (_orphaned || await _leases.ConfirmAsync(relay.Shard, cancellationToken) is not { } epoch)
+        {
+            _refused.Add(1, new KeyValuePair<string, object?>("reason", "lease"));
+            Log.Refused(_logger, relay.Shard, relay.Destination);
+            client.LingerState = new LingerOption(true, 0);
+            return null;
+        }
+
+        Socket upstreamSocket;
+        try
+        {
+            upstreamSocket = await Upstream.ConnectAsync(Upstream.Direct, relay.Destination, cancellationToken);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            _failed.Add(1);
+            return null;
+        }
+
+        var connection = Register(client, upstreamSocket, relay.Shard, epoch);
+        if (connection is null)
+        {
+            client.LingerState = new LingerOption(true, 0);
+        }
+
+        return connection;
+    }
+
+    /// <summary>Registers a connection let through; null (refused, upstream closed) when the lease ended meanwhile.</summary>
+    private GateConnection? Register(Socket client, Socket upstreamSocket, int shard, long epoch)
+    {
         var connection = new GateConnection(client, upstreamSocket, shard, epoch, _leases);
         _open[connection] = 0;
         _epochs.AddOrUpdate((shard, epoch), 1, (_, n) => n + 1);
@@ -194,20 +262,60 @@ internal sealed partial class EgressGate : BackgroundService
             _open.TryRemove(connection, out _);
             upstreamSocket.Dispose();
             _refused.Add(1, new KeyValuePair<string, object?>("reason", "lease"));
-            await TryReplyAsync(stream, Socks5.NotAllowed, cancellationToken);
             return null;
         }
 
-        await Socks5.ReplyAsync(stream, Socks5.Succeeded, cancellationToken);
         _opened.Add(1);
         return connection;
     }
 
-    private static async Task TryReplyAsync(Stream stream, byte reply, CancellationToken cancellationToken)
+    /// <summary>
+    /// The account's MTProto relay to <paramref name="upstream"/>: the one it has, or a new one
+    /// (replacing a relay to another proxy) listening on <paramref name="preferredPort"/> if free.
+    /// </summary>
+    private MtprotoRelay RelayFor(string accountId, int shard, Upstream upstream, int preferredPort)
+    {
+        lock (_relaysSync)
+        {
+            if (_relays.TryGetValue(accountId, out var existing))
+            {
+                if (existing.Upstream == upstream)
+                {
+                    return existing;
+                }
+
+                existing.Dispose();
+            }
+
+            var relay = MtprotoRelay.Open(_options.Host, preferredPort, accountId, shard, upstream);
+            _relays[accountId] = relay;
+            Log.RelayOpened(_logger, accountId, shard, relay.Port);
+            _ = AcceptRelayedAsync(relay, _stopping);
+            return relay;
+        }
+    }
+
+    private async Task AcceptRelayedAsync(MtprotoRelay relay, CancellationToken stoppingToken)
     {
         try
         {
-            await Socks5.ReplyAsync(stream, reply, cancellationToken);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var client = await relay.Listener.AcceptAsync(stoppingToken);
+                _ = ServeAsync(client, (_, ct) => OpenRelayedAsync(client, relay, ct), stoppingToken);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Stopping, or replaced by a relay to another proxy.
+        }
+    }
+
+    private static async Task TryReplyAsync(Stream stream, byte reply, CancellationToken cancellationToken, IPEndPoint? bound = null)
+    {
+        try
+        {
+            await Socks5.ReplyAsync(stream, reply, cancellationToken, bound);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
         {
@@ -235,6 +343,7 @@ internal sealed partial class EgressGate : BackgroundService
             }
 
             FenceInvalid();
+            CloseRelaysOfOthers(rows);
             await RecordFinishedAsync(rows, stoppingToken);
             if (_orphaned && ((_open.IsEmpty && _epochs.IsEmpty && rows is not null && rows.All(r => r.ClosedEpoch >= r.Epoch))
                 || _time.GetElapsedTime(_orphanedAt) > _options.OrphanTimeout))
@@ -258,12 +367,36 @@ internal sealed partial class EgressGate : BackgroundService
     /// <summary>Resets every connection whose lease is not valid now.</summary>
     private void FenceInvalid()
     {
+
         foreach (var connection in _open.Keys)
         {
             if (!_leases.IsValid(connection.Shard, connection.Epoch))
             {
                 Log.Fenced(_logger, connection.Shard, connection.Epoch);
                 connection.Fence();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Closes the MTProto relays of shards the worker no longer holds at all (released, or taken by
+    /// another worker): a relay of a shard whose lease merely lapsed stays, refusing (and counting)
+    /// what TDLib tries. The worker asks again for a relay when it runs the account again.
+    /// </summary>
+    private void CloseRelaysOfOthers(IReadOnlyList<LeaseRow>? rows)
+    {
+        if (rows is null)
+        {
+            return;
+        }
+
+        var held = rows.Select(r => r.Shard).ToHashSet();
+        lock (_relaysSync)
+        {
+            foreach (var relay in _relays.Values.Where(r => !held.Contains(r.Shard)))
+            {
+                _relays.TryRemove(relay.AccountId, out _);
+                relay.Dispose();
             }
         }
     }
@@ -326,6 +459,9 @@ internal sealed partial class EgressGate : BackgroundService
 
         [LoggerMessage(EventId = EventIds.LeasesUnreadable, Level = LogLevel.Warning, Message = "Could not read or record leases: {Error}")]
         internal static partial void LeasesUnreadable(ILogger logger, string error);
+
+        [LoggerMessage(EventId = EventIds.RelayOpened, Level = LogLevel.Information, Message = "MTProto relay for account {AccountId} (shard {Shard}) listening on port {Port}")]
+        internal static partial void RelayOpened(ILogger logger, string accountId, int shard, int port);
 
         [LoggerMessage(EventId = EventIds.OrphanDone, Level = LogLevel.Information, Message = "Worker {WorkerId} is gone and its leases are recorded closed: the gate stops")]
         internal static partial void OrphanDone(ILogger logger, string workerId);

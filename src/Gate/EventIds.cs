@@ -10,4 +10,5 @@ internal static class EventIds
     public const int LeasesUnreadable = 7004;
     public const int OrphanDone = 7005;
     public const int ParentGone = 7006;
+    public const int RelayOpened = 7007;
 }

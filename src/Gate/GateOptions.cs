@@ -44,6 +44,9 @@ public sealed class GateOptions
     /// <summary>A child gate whose worker is gone exits once its leases are recorded closed, or after this long (default 60 s).</summary>
     public TimeSpan OrphanTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>For the worker: how often it asks the gate again for its accounts' MTProto relays, so a restarted gate listens on them again (default 30 s).</summary>
+    public TimeSpan RelayRenewInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>For the worker: the HTTP address of its child gate's <c>/metrics</c> and health (default a free loopback port).</summary>
     public string ChildUrls { get; set; } = "http://127.0.0.1:0";
 }

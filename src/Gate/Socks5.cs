@@ -12,8 +12,12 @@ internal sealed record Destination(string Host, int Port)
     public override string ToString() => (Host.Contains(':', StringComparison.Ordinal) ? "[" + Host + "]" : Host) + ":" + Port.ToString(CultureInfo.InvariantCulture);
 }
 
-/// <summary>What a SOCKS5 client asked for: who it is (RFC 1929 username and password) and where to.</summary>
-internal sealed record SocksRequest(string Username, string Password, Destination Destination);
+/// <summary>
+/// What a SOCKS5 client asked for: who it is (RFC 1929 username and password), the command
+/// (<see cref="Socks5.Connect"/>, or <see cref="Socks5.Bind"/>: the worker asking for an account's
+/// MTProto relay) and where to.
+/// </summary>
+internal sealed record SocksRequest(string Username, string Password, Destination Destination, byte Command = Socks5.Connect);
 
 /// <summary>The peer broke the protocol (or asked for something the gate does not do).</summary>
 internal sealed class SocksException(string message, byte reply = Socks5.GeneralFailure) : Exception(message)
@@ -27,6 +31,8 @@ internal sealed class SocksException(string message, byte reply = Socks5.General
 /// </summary>
 internal static class Socks5
 {
+    public const byte Connect = 0x01;
+    public const byte Bind = 0x02;
     public const byte Succeeded = 0x00;
     public const byte GeneralFailure = 0x01;
     public const byte NotAllowed = 0x02;
@@ -37,7 +43,7 @@ internal static class Socks5
 
     /// <summary>
     /// Reads the greeting, requires username/password (the username names the account), reads the
-    /// credentials and the CONNECT request. Answers the authentication (accepted: the lease is judged
+    /// credentials and the CONNECT (or BIND) request. Answers the authentication (accepted: the lease is judged
     /// at CONNECT), not the request: the caller replies with <see cref="ReplyAsync"/>.
     /// </summary>
     public static async Task<SocksRequest> AcceptAsync(Stream stream, CancellationToken cancellationToken)
@@ -77,20 +83,33 @@ internal static class Socks5
         }
 
         var destination = await ReadAddressAsync(stream, request[3], cancellationToken);
-        if (request[1] != 1)
+        if (request[1] is not (Connect or Bind))
         {
-            throw new SocksException("only CONNECT is supported", CommandNotSupported);
+            throw new SocksException("only CONNECT and BIND are supported", CommandNotSupported);
         }
 
-        return new SocksRequest(username, password, destination);
+        return new SocksRequest(username, password, destination, request[1]);
     }
 
-    /// <summary>Answers a request (<see cref="Succeeded"/> or a failure code) with an empty bound address.</summary>
-    public static async Task ReplyAsync(Stream stream, byte reply, CancellationToken cancellationToken) =>
-        await stream.WriteAsync(new byte[] { 5, reply, 0, 1, 0, 0, 0, 0, 0, 0 }, cancellationToken);
+    /// <summary>Answers a request (<see cref="Succeeded"/> or a failure code) with an empty bound address, or <paramref name="bound"/>.</summary>
+    public static async Task ReplyAsync(Stream stream, byte reply, CancellationToken cancellationToken, IPEndPoint? bound = null)
+    {
+        var address = bound?.Address.MapToIPv4().GetAddressBytes() ?? [0, 0, 0, 0];
+        var port = new byte[2];
+        BinaryPrimitives.WriteUInt16BigEndian(port, (ushort)(bound?.Port ?? 0));
+        await stream.WriteAsync((byte[])[5, reply, 0, 1, .. address, .. port], cancellationToken);
+    }
 
     /// <summary>Asks a SOCKS5 proxy on <paramref name="stream"/> for a connection to <paramref name="destination"/>.</summary>
-    public static async Task ConnectAsync(Stream stream, Destination destination, string? username, string? password, CancellationToken cancellationToken)
+    public static async Task ConnectAsync(Stream stream, Destination destination, string? username, string? password, CancellationToken cancellationToken) =>
+        _ = await RequestAsync(stream, Connect, destination, username, password, cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="command"/> for <paramref name="destination"/> to a SOCKS5 server on
+    /// <paramref name="stream"/>; returns the bound address of its (first) reply.
+    /// </summary>
+    public static async Task<Destination> RequestAsync(Stream stream, byte command, Destination destination, string? username, string? password,
+        CancellationToken cancellationToken)
     {
         var withCredentials = !string.IsNullOrEmpty(username);
         await stream.WriteAsync(withCredentials ? new byte[] { 5, 1, 2 } : new byte[] { 5, 1, 0 }, cancellationToken);
@@ -126,7 +145,7 @@ internal static class Socks5
 
         var port = new byte[2];
         BinaryPrimitives.WriteUInt16BigEndian(port, (ushort)destination.Port);
-        await stream.WriteAsync((byte[])[5, 1, 0, .. address, .. port], cancellationToken);
+        await stream.WriteAsync((byte[])[5, command, 0, .. address, .. port], cancellationToken);
         var reply = new byte[4];
         await stream.ReadExactlyAsync(reply, cancellationToken);
         if (reply[1] != 0)
@@ -134,7 +153,7 @@ internal static class Socks5
             throw new SocksException("the upstream SOCKS5 proxy answered " + reply[1].ToString(CultureInfo.InvariantCulture), reply[1]);
         }
 
-        _ = await ReadAddressAsync(stream, reply[3], cancellationToken);
+        return await ReadAddressAsync(stream, reply[3], cancellationToken);
     }
 
     private static async Task<string> ReadStringAsync(Stream stream, int length, CancellationToken cancellationToken)

@@ -9,7 +9,9 @@ namespace TgFleet.Gate;
 /// How the gate reaches a destination for an account: directly, or through the account's own
 /// SOCKS5 or HTTP proxy. The worker passes it as the SOCKS5 password TDLib gives the gate:
 /// empty or <c>-</c> for direct, else <c>socks5://[user:password@]host:port</c> or
-/// <c>http://[user:password@]host:port</c> (user and password percent-encoded).
+/// <c>http://[user:password@]host:port</c> (user and password percent-encoded). An account's
+/// MTProto proxy, <c>mtproto://host:port</c>, is not chained but relayed: the worker names it in a
+/// BIND request (<see cref="MtprotoRelayRequest"/>), never TDLib in a CONNECT.
 /// </summary>
 public sealed record Upstream(string Kind, string Host, int Port, string? Username, string? Password)
 {
@@ -25,7 +27,7 @@ public sealed record Upstream(string Kind, string Host, int Port, string? Userna
             return true;
         }
 
-        if (!Uri.TryCreate(descriptor, UriKind.Absolute, out var uri) || uri.Scheme is not ("socks5" or "http") || uri.Port <= 0 || uri.Host.Length == 0)
+        if (!Uri.TryCreate(descriptor, UriKind.Absolute, out var uri) || uri.Scheme is not ("socks5" or "http" or "mtproto") || uri.Port <= 0 || uri.Host.Length == 0)
         {
             return false;
         }
@@ -50,6 +52,9 @@ public sealed record Upstream(string Kind, string Host, int Port, string? Userna
         var hostPart = host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host;
         return kind + "://" + userInfo + hostPart + ":" + port.ToString(CultureInfo.InvariantCulture);
     }
+
+    /// <summary>True for the account's MTProto proxy (relayed, not chained).</summary>
+    public bool IsMtproto => Kind == "mtproto";
 
     /// <summary>Opens a connection to <paramref name="destination"/>, through <paramref name="upstream"/> when given.</summary>
     internal static async Task<Socket> ConnectAsync(Upstream? upstream, Destination destination, CancellationToken cancellationToken)

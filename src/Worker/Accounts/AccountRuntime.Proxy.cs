@@ -48,7 +48,7 @@ public sealed partial class AccountRuntime
     {
         var timeout = _services.Options.LoginStepTimeout;
         var existing = await client.SendAsync(new Td.GetProxies(), timeout, cancellationToken);
-        if (added is null && _services.Egress.ProxyFor(AccountId, proxy) is { } route)
+        if (added is null && await _services.Egress.ProxyForAsync(AccountId, proxy, cancellationToken) is { } route)
         {
             added = (await client.SendAsync(new Td.AddProxy { Proxy = route, Enable = true, Comment = "tgfleet" }, timeout, cancellationToken)).Id;
         }

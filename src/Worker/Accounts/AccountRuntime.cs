@@ -126,7 +126,7 @@ public sealed partial class AccountRuntime : IAsyncDisposable
         _updates = Task.Run(() => FollowUpdatesAsync(client), CancellationToken.None);
         // Sent before the parameters (TDLib queues it and applies it first): the client's very
         // first connection already goes the way EgressRoute says, through the gate.
-        var route = _services.Egress.ProxyFor(AccountId, proxy) is { } first
+        var route = await _services.Egress.ProxyForAsync(AccountId, proxy, cancellationToken) is { } first
             ? client.SendAsync(new AddProxy { Proxy = first, Enable = true, Comment = "tgfleet" }, _services.Options.LoginStepTimeout, cancellationToken)
             : null;
         await client.SendAsync(Parameters(), _services.Options.LoginStepTimeout, cancellationToken);

@@ -20,6 +20,7 @@ public static class FencingServices
             .BindConfiguration(GateOptions.Section)
             .ValidateDataAnnotations()
             .Validate(o => Enum.IsDefined(o.Mode), "Gate:Mode must be Child, External or Off.")
+            .Validate(o => o.RelayRenewInterval > TimeSpan.Zero, "Gate:RelayRenewInterval must be positive.")
             .Validate(o => o.Mode != GateMode.External || o.Port != 0, "Gate:Port is required with Gate:Mode=External (the sidecar's SOCKS5 port).")
             .ValidateOnStart();
         var mode = builder.Configuration.GetValue(GateOptions.Section + ":Mode", GateMode.Child);
@@ -27,6 +28,11 @@ public static class FencingServices
         {
             builder.Services.AddSingleton<GateChild>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<GateChild>());
+        }
+
+        if (mode != GateMode.Off)
+        {
+            builder.Services.AddHostedService<RelayRenewal>();
         }
 
         builder.Services.AddSingleton(sp =>

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Messaging;
+using NUnit.Framework;
 using TgFleet.DevServers;
 using TgFleet.Testing;
 using TgFleet.Simulator;
@@ -106,6 +107,9 @@ internal sealed partial class PausedFleet : IAsyncDisposable
         Wait.UntilAsync(() => _commands.All(c => OutcomesOf(c.Id) > 0), deadline,
             () => $"{_commands.Count(c => OutcomesOf(c.Id) == 0)} of {_commands.Count} commands without an outcome\n" + Fleet.Describe());
 
+    /// <summary>Commands answered MessageSent.</summary>
+    public int SentCount => Fleet.Events.Since<MessageSent>(0).Select(e => e.Message.CommandId).Distinct().Count(id => _commands.Any(c => c.Id == id));
+
     /// <summary>Commands with more than one outcome.</summary>
     public IEnumerable<Guid> WithSeveralOutcomes => _commands.Select(c => c.Id).Where(id => OutcomesOf(id) > 1);
 
@@ -128,6 +132,40 @@ internal sealed partial class PausedFleet : IAsyncDisposable
         await Wait.UntilAsync(() => ids.All(id => Fleet.Events.Since<MessageSent>(0).Any(e => e.Message.CommandId == id)), deadline,
             () => $"{ids.Count(id => !Fleet.Events.Since<MessageSent>(0).Any(e => e.Message.CommandId == id))} accounts did not send again\n" + Fleet.Describe());
         return ids.Count;
+    }
+
+    /// <summary>
+    /// Sends from every account, pauses the victim (its gate running) for at least
+    /// <paramref name="pause"/>, sending again meanwhile; returns how long after the SIGSTOP the
+    /// last of its accounts was online on the survivor.
+    /// </summary>
+    public async Task<TimeSpan> PauseVictimWhileSendingAsync(TimeSpan pause)
+    {
+        await SendFromAllAsync("before");
+        var takeOver = TimeSpan.Zero;
+        await PauseAsync(pause, async since =>
+        {
+            await SendFromAllAsync("during");
+            takeOver = Stopwatch.GetElapsedTime(since, await WaitForVictimsOnlineAsync(since, TimeSpan.FromSeconds(60)));
+        }, Victim.Run.Pid);
+        return takeOver;
+    }
+
+    /// <summary>
+    /// After a pause: every command has exactly one outcome and the recipient got exactly the
+    /// messages reported sent, no session ran twice, nothing is in an <c>_error</c> queue, and every
+    /// account sends again.
+    /// </summary>
+    public async Task AssertNothingLostOrDoubledAsync()
+    {
+        await WaitForEveryOutcomeAsync(TimeSpan.FromSeconds(60));
+        var again = await EveryAccountSendsAgainAsync(TimeSpan.FromSeconds(60));
+
+        Assert.That((await Fleet.Sim.SummaryAsync()).AuthKeyDuplicatedCount, Is.Zero, "no session ran twice");
+        Assert.That(WithSeveralOutcomes, Is.Empty, "one outcome per command");
+        Assert.That(await ErrorQueueMessagesAsync(), Is.Zero, "nothing in an _error queue");
+        Assert.That(await Fleet.Sim.ReceivedAsync("@" + Recipient), Has.Length.EqualTo(SentCount), "the recipient got exactly the messages reported sent");
+        Assert.That(again, Is.EqualTo(Victims.Count + Residents.Count));
     }
 
     /// <summary>Messages waiting in the virtual host's <c>_error</c> queues.</summary>
