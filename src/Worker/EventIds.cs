@@ -41,9 +41,9 @@ internal static class EventIds
     public const int CommandRetried = 3018;
     public const int CommandUnreadable = 3019;
     public const int CommandAnswerFailed = 3020;
+    public const int CommandResumed = 3021;
 
     // 4000s: queries (request/response, read-only).
-    public const int QueryRejected = 4000;
     public const int QueryTdlibFailed = 4001;
     public const int QueryTimedOut = 4002;
 

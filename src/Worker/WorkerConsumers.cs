@@ -1,57 +1,38 @@
 using MassTransit;
-using TgFleet.Worker.Accounts;
-using TgFleet.Worker.Messaging;
-using TgFleet.Worker.Proxies;
+using TgFleet.Contracts.Addressing;
+using TgFleet.Worker.Commands;
 using TgFleet.Worker.Queries;
 using TgFleet.Worker.Sharding;
 
 namespace TgFleet.Worker;
 
 /// <summary>
-/// THE list of the worker's consumers, in one place. A per-account command's consumer runs ONLY on
-/// the shard endpoints (<see cref="ShardEndpoints"/>): it is registered with MassTransit but
-/// excluded from <c>ConfigureEndpoints</c>, so no per-consumer queue exists that could take an
-/// account's commands past its shard's lease (two workers running one account). To add a
-/// consumer, add ONE line to <see cref="ShardCommandConsumers"/>; nothing else.
+/// The worker's consumers, derived from the table of per-account messages
+/// (<see cref="PerAccountMessages"/>): each type there has its one consumer in this assembly, and
+/// every one of them runs ONLY on the shard endpoints (<see cref="ShardEndpoints"/>): registered
+/// with MassTransit but excluded from <c>ConfigureEndpoints</c>, so no per-consumer queue exists
+/// that could take an account's commands past its shard's lease (two workers running one account).
+/// ListAccounts (not per account) is consumed on the fleet-wide <c>tgfleet.queries</c> queue.
+/// Every endpoint runs the command pipeline (<see cref="CommandFilter{T}"/>) before its consumers.
+/// To add a per-account command: its contract, its line in the table, its consumer; nothing else.
 /// </summary>
 public static class WorkerConsumers
 {
-    /// <summary>
-    /// Consumers of per-account commands, each with its definition (or null). Every one of them is
-    /// configured on every shard endpoint; a command type with no consumer here is moved to the
-    /// shard's <c>_skipped</c> queue by MassTransit.
-    /// </summary>
-    public static readonly IReadOnlyList<(Type Consumer, Type? Definition)> ShardCommandConsumers =
-    [
-        // Logins (Accounts/).
-        (typeof(AuthenticateConsumer), null),
-        (typeof(SubmitAuthenticationCodeConsumer), null),
-        (typeof(SubmitAuthenticationPasswordConsumer), null),
+    /// <summary>Messages the queries endpoint holds unacknowledged at most (each is one database query).</summary>
+    public const int QueriesPrefetch = 16;
 
-        // Sending, log-out, removal (Messaging/, Accounts/).
-        (typeof(SendMessageConsumer), null),
-        (typeof(LogOutConsumer), null),
-        (typeof(RemoveAccountConsumer), null),
-
-        // Proxies (Proxies/).
-        (typeof(SetAccountProxyConsumer), null),
-        (typeof(ClearAccountProxyConsumer), null),
-    ];
+    /// <summary>The consumer of each per-account message type, in the table's order.</summary>
+    public static IReadOnlyList<Type> ShardCommandConsumers { get; } = [.. PerAccountMessages.All.Select(m => ConsumerOf(m.Type))];
 
     /// <summary>Registers every worker consumer with the bus (call inside <c>AddFleetBus</c>).</summary>
     public static IBusRegistrationConfigurator AddWorkerConsumers(this IBusRegistrationConfigurator bus)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        foreach (var (consumer, definition) in ShardCommandConsumers)
+        foreach (var consumer in ShardCommandConsumers.Append(typeof(ListAccountsConsumer)))
         {
-            bus.AddConsumer(consumer, definition).ExcludeFromConfigureEndpoints();
+            bus.AddConsumer(consumer).ExcludeFromConfigureEndpoints();
         }
 
-        // The queries: the per-account ones (GetAccount, GetMe, GetChats, SearchContacts) are
-        // excluded from ConfigureEndpoints like the commands above and configured on the shard
-        // endpoints; ListAccounts (not per account) is the one consumer with an endpoint of its
-        // own, the `tgfleet.queries` quorum queue (ConfigureFleetEndpoints).
-        bus.AddQueryConsumers();
         return bus;
     }
 
@@ -63,15 +44,46 @@ public static class WorkerConsumers
     }
 
     /// <summary>What each shard endpoint consumes (registered as the worker's <see cref="ShardConsumers"/>).</summary>
-    public static ShardConsumers OnShardEndpoints { get; } = new(ConfigureShardEndpoint);
+    public static ShardConsumers OnShardEndpoints { get; } = new(ConfigureCommandEndpoint);
 
-    private static void ConfigureShardEndpoint(IRegistrationContext context, IRabbitMqReceiveEndpointConfigurator endpoint)
+    /// <summary>Puts the command pipeline and every per-account consumer on <paramref name="endpoint"/>.</summary>
+    public static void ConfigureCommandEndpoint(IRegistrationContext context, IReceiveEndpointConfigurator endpoint)
     {
-        foreach (var (consumer, _) in ShardCommandConsumers)
+        ArgumentNullException.ThrowIfNull(endpoint);
+        endpoint.UseConsumeFilter(typeof(CommandFilter<>), context);
+        foreach (var consumer in ShardCommandConsumers)
         {
             context.ConfigureConsumer(consumer, endpoint);
         }
+    }
 
-        QueryConsumers.ConfigureShardQueries(context, endpoint);
+    /// <summary>
+    /// Connects the fleet-wide queries endpoint: the durable quorum queue <c>tgfleet.queries</c>
+    /// and the same-named fanout exchange bound to it (where <see cref="QueryAddressing.Address"/>
+    /// sends), consumed by <see cref="ListAccountsConsumer"/> on every worker. Call it inside
+    /// <c>UsingRabbitMq</c>.
+    /// </summary>
+    public static void ConfigureQueriesEndpoint(this IRabbitMqBusFactoryConfigurator configurator, IRegistrationContext context)
+    {
+        ArgumentNullException.ThrowIfNull(configurator);
+        ArgumentNullException.ThrowIfNull(context);
+        configurator.ReceiveEndpoint(QueryAddressing.QueueName, endpoint =>
+        {
+            endpoint.SetQuorumQueue();
+            // Queries come to the queue's own exchange only: published ListAccounts would reach every
+            // endpoint bound to the message type, not one worker.
+            endpoint.ConfigureConsumeTopology = false;
+            endpoint.PrefetchCount = QueriesPrefetch;
+            endpoint.UseConsumeFilter(typeof(CommandFilter<>), context);
+            endpoint.ConfigureConsumer<ListAccountsConsumer>(context);
+        });
+    }
+
+    private static Type ConsumerOf(Type message)
+    {
+        var consumer = typeof(IConsumer<>).MakeGenericType(message);
+        var found = typeof(WorkerConsumers).Assembly.GetTypes().Where(t => t is { IsClass: true, IsAbstract: false } && consumer.IsAssignableFrom(t)).ToList();
+        return found.Count == 1 ? found[0]
+            : throw new InvalidOperationException($"{message.Name} is a per-account message (PerAccountMessages) and needs exactly one consumer in the worker; found {found.Count}.");
     }
 }

@@ -58,11 +58,6 @@ public static class SendCommand
                         output.WriteJson(new { outcome = "failed", failed.CommandId, failed.AccountId, failed.Reason, failed.Permanent, failed.RetryAfter, failed.Detail });
                     }
 
-                    if (failed.Reason == "ACCOUNT_UNKNOWN")
-                    {
-                        throw new CliException(ExitCodes.UnknownAccount, $"unknown account '{failed.AccountId}': the fleet does not run it (ACCOUNT_UNKNOWN)");
-                    }
-
                     throw new CliException(ExitCodes.Failed, $"not sent: {failed.Reason}" + (failed.Permanent ? " (permanent)" : string.Empty)
                         + (failed.RetryAfter is { } after ? $", retry after {after.ToString("u", CultureInfo.InvariantCulture)}" : string.Empty));
             }

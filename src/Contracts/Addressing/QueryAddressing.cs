@@ -18,4 +18,7 @@ public static class QueryAddressing
     /// the quorum queue exists (inequivalent x-queue-type).
     /// </summary>
     public static Uri Address { get; } = new("exchange:" + QueueName);
+
+    /// <summary>Every fleet-wide query with the type that answers it (a refusal is answered with <c>CommandRejected</c>).</summary>
+    public static IReadOnlyList<(Type Query, Type Response)> Queries { get; } = [(typeof(Queries.ListAccounts), typeof(Queries.AccountList))];
 }

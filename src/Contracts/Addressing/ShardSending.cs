@@ -1,7 +1,4 @@
 using MassTransit;
-using TgFleet.Contracts.Accounts;
-using TgFleet.Contracts.Messaging;
-using TgFleet.Contracts.Queries;
 
 namespace TgFleet.Contracts.Addressing;
 
@@ -33,29 +30,16 @@ public static class ShardSending
 
     /// <summary>
     /// Every message type that goes to its account's shard queue (commands and per-account
-    /// queries): the one list workers consume and documents describe.
+    /// queries), from <see cref="PerAccountMessages"/>.
     /// </summary>
-    public static IReadOnlyList<Type> PerAccountTypes { get; } =
-    [
-        typeof(Authenticate), typeof(SubmitAuthenticationCode), typeof(SubmitAuthenticationPassword), typeof(LogOut), typeof(RemoveAccount),
-        typeof(SetAccountProxy), typeof(ClearAccountProxy), typeof(SendMessage), typeof(GetAccount), typeof(GetMe), typeof(GetChats), typeof(SearchContacts),
-    ];
+    public static IReadOnlyList<Type> PerAccountTypes { get; } = [.. PerAccountMessages.All.Select(m => m.Type)];
 
     /// <summary>The account a command addresses; throws for a message that is not a per-account command.</summary>
-    public static string AccountIdOf(object command) => command switch
+    public static string AccountIdOf(object command)
     {
-        Authenticate c => c.AccountId,
-        SubmitAuthenticationCode c => c.AccountId,
-        SubmitAuthenticationPassword c => c.AccountId,
-        LogOut c => c.AccountId,
-        RemoveAccount c => c.AccountId,
-        SetAccountProxy c => c.AccountId,
-        ClearAccountProxy c => c.AccountId,
-        SendMessage c => c.AccountId,
-        GetAccount c => c.AccountId,
-        GetMe c => c.AccountId,
-        GetChats c => c.AccountId,
-        SearchContacts c => c.AccountId,
-        _ => throw new ArgumentException($"{command.GetType().Name} is not a per-account command; it has no shard.", nameof(command)),
-    };
+        ArgumentNullException.ThrowIfNull(command);
+        return PerAccountMessages.Find(command.GetType()) is { } entry
+            ? entry.AccountIdOf(command)
+            : throw new ArgumentException($"{command.GetType().Name} is not a per-account command; it has no shard.", nameof(command));
+    }
 }

@@ -6,46 +6,30 @@ using TgFleet.Worker.Sessions;
 namespace TgFleet.Worker.Accounts;
 
 /// <summary>
-/// LogOut and RemoveAccount: validated, journalled once per command id, then the account is logged
-/// out of Telegram (when its client runs here), its session deleted, and for RemoveAccount its row
-/// removed. Each ends with <see cref="AccountStatusChanged"/> <see cref="AccountStatus.LoggedOut"/>.
+/// LogOut and RemoveAccount, after the command pipeline (<see cref="CommandFilter{T}"/>) has
+/// validated and journalled them: the account is logged out of Telegram (when its client runs
+/// here), its session deleted, and for RemoveAccount its row removed. Each ends with
+/// <see cref="AccountStatusChanged"/> <see cref="AccountStatus.LoggedOut"/>; done before, nothing
+/// is done or published again (logging out twice changes nothing).
 /// </summary>
-public sealed partial class AccountLifecycle(AccountRegistry registry, CommandJournal journal, SessionStore sessions, AccountStore accounts,
-    CommandRejections rejections, IAccountEvents events, WorkerMetrics metrics, TimeProvider time, ILogger<AccountLifecycle> logger)
+public sealed partial class AccountLifecycle(AccountRegistry registry, SessionStore sessions, AccountStore accounts,
+    IAccountEvents events, TimeProvider time, ILogger<AccountLifecycle> logger)
 {
     /// <summary>Logs the account out; with <paramref name="remove"/> it is also forgotten.</summary>
-    public async Task HandleAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, bool remove)
-        where T : class
+    public async Task HandleAsync(ConsumeContext context, Guid commandId, string accountId, bool remove)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var command = typeof(T).Name;
-        var started = time.GetTimestamp();
-        var outcome = await RunAsync(context, commandId, accountId, remove, command);
-        metrics.Command(command, outcome, time.GetElapsedTime(started));
-    }
-
-    private async Task<string> RunAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, bool remove, string command)
-        where T : class
-    {
         var ct = context.CancellationToken;
-        if (CommandValidator.Validate(context.Message) is { } problem)
+        if (context.IsReplay())
         {
-            await rejections.PublishAsync(context, commandId, accountId, command, problem);
-            return "rejected";
-        }
-
-        if (await journal.BeginAsync(commandId, accountId, command, ct) is { State: not CommandState.Accepted })
-        {
-            // Done before: logging out twice changes nothing, so nothing is published again.
-            return "replayed";
+            return;
         }
 
         var runtime = registry.Find(accountId);
         if (runtime is null && await accounts.StatusAsync(accountId, ct) is null)
         {
-            await rejections.PublishAsync(context, commandId, accountId, command, "AccountId", "ACCOUNT_UNKNOWN", "The fleet has no account with this id.");
-            await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Failed, null, ct);
-            return "rejected";
+            context.Refuse("AccountId", "ACCOUNT_UNKNOWN", "The fleet has no account with this id.");
+            return;
         }
 
         if (runtime is not null)
@@ -67,9 +51,6 @@ public sealed partial class AccountLifecycle(AccountRegistry registry, CommandJo
             await accounts.SetStatusAsync(accountId, "logged_out", "LOGGED_OUT", null, null, ct);
             await events.PublishAsync(new AccountStatusChanged(accountId, AccountStatus.LoggedOut, time.GetUtcNow()) { CommandId = commandId, Reason = "LOGGED_OUT" }, ct);
         }
-
-        await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Succeeded, null, ct);
-        return "succeeded";
     }
 
     private static partial class Log

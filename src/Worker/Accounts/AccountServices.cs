@@ -5,11 +5,12 @@ using Polly;
 using TgFleet.Worker.Commands;
 using TgFleet.Worker.Messaging;
 using TgFleet.Worker.Proxies;
+using TgFleet.Worker.Queries;
 using TgFleet.Worker.Sessions;
 
 namespace TgFleet.Worker.Accounts;
 
-/// <summary>Registers the accounts' runtimes and their login consumers.</summary>
+/// <summary>Registers the accounts' runtimes and the services their commands call.</summary>
 public static class AccountServices
 {
     /// <summary>
@@ -23,14 +24,13 @@ public static class AccountServices
         services.TryAddSingleton<SessionCipher>();
         services.TryAddSingleton<SessionStore>();
         services.TryAddSingleton<AccountStore>();
-        services.TryAddSingleton<CommandJournal>();
+        services.AddCommandPipeline();
         services.TryAddSingleton<SendJournal>();
         services.TryAddSingleton(sp => new SendOutcomes(sp.GetRequiredService<SendJournal>(), sp.GetRequiredService<AccountRegistry>(),
             sp.GetRequiredService<IAccountEvents>(), sp.GetRequiredService<WorkerMetrics>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<SendingOptions>>(), sp.GetRequiredService<ILogger<SendOutcomes>>(), 
             // Lazily: shard ownership's host needs these outcomes.
             new Lazy<Sharding.ShardOwnership?>(sp.GetService<Sharding.ShardOwnership>)));
-        services.TryAddSingleton<CommandRejections>();
         services.TryAddSingleton<IAccountEvents>(sp => new BusAccountEvents(sp.GetRequiredService<IBus>()));
         services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<OptOutStore>();
@@ -64,28 +64,8 @@ public static class AccountServices
         services.AddHostedService<PeriodicCheckpoints>();
         services.TryAddSingleton<AccountCommands>();
         services.TryAddSingleton<AccountLifecycle>();
+        services.TryAddSingleton<AccountQueries>();
+        services.TryAddSingleton<TelegramQueries>();
         return services;
-    }
-
-    /// <summary>Adds the login consumers (Authenticate, SubmitAuthenticationCode, SubmitAuthenticationPassword).</summary>
-    public static IBusRegistrationConfigurator AddAuthenticationConsumers(this IBusRegistrationConfigurator bus)
-    {
-        ArgumentNullException.ThrowIfNull(bus);
-        bus.AddConsumer<AuthenticateConsumer>();
-        bus.AddConsumer<SubmitAuthenticationCodeConsumer>();
-        bus.AddConsumer<SubmitAuthenticationPasswordConsumer>();
-        return bus;
-    }
-
-    /// <summary>Adds the account consumers beyond login: SendMessage, LogOut, RemoveAccount, SetAccountProxy, ClearAccountProxy.</summary>
-    public static IBusRegistrationConfigurator AddAccountConsumers(this IBusRegistrationConfigurator bus)
-    {
-        ArgumentNullException.ThrowIfNull(bus);
-        bus.AddConsumer<SendMessageConsumer>();
-        bus.AddConsumer<LogOutConsumer>();
-        bus.AddConsumer<RemoveAccountConsumer>();
-        bus.AddConsumer<SetAccountProxyConsumer>();
-        bus.AddConsumer<ClearAccountProxyConsumer>();
-        return bus;
     }
 }

@@ -3,22 +3,37 @@ using TgFleet.Contracts.Accounts;
 
 namespace TgFleet.Worker.Commands;
 
-/// <summary>Publishes (and logs) <see cref="CommandRejected"/>: the one way a command consumer refuses a command.</summary>
+/// <summary>
+/// Answers (and logs) <see cref="CommandRejected"/>: the one way the worker refuses a command or a
+/// query before it took effect. A command's rejection is published; a query's is its response.
+/// </summary>
 public sealed partial class CommandRejections(TimeProvider time, ILogger<CommandRejections> logger)
 {
-    /// <summary>Rejects <paramref name="command"/> naming the field, a machine-readable reason and a sentence for people.</summary>
-    public Task PublishAsync(ConsumeContext context, Guid commandId, string? accountId, string command, string field, string reason, string detail)
+    /// <summary>Rejects the delivery's message naming the field, a machine-readable reason and a sentence for people; returns the answer.</summary>
+    public async Task<CommandRejected> RejectAsync(ConsumeContext context, CommandKind kind, Guid commandId, string? accountId, string field, string reason, string detail)
     {
         ArgumentNullException.ThrowIfNull(context);
-        Log.Rejected(logger, command, commandId, field, reason);
-        return context.Publish(new CommandRejected(commandId, accountId ?? string.Empty, command, field, reason, time.GetUtcNow()) { Detail = detail }, context.CancellationToken);
+        ArgumentNullException.ThrowIfNull(kind);
+        var rejected = new CommandRejected(commandId, accountId ?? string.Empty, kind.Name, field, reason, time.GetUtcNow()) { Detail = detail };
+        await AnswerAsync(context, kind, rejected);
+        return rejected;
     }
 
-    /// <summary>Rejects an invalid command with <paramref name="problem"/> from <see cref="CommandValidator"/>.</summary>
-    public Task PublishAsync(ConsumeContext context, Guid commandId, string? accountId, string command, CommandValidator.Problem problem)
+    /// <summary>Sends <paramref name="rejected"/> (a new one, or one recorded earlier) as the answer to the delivery.</summary>
+    public async Task AnswerAsync(ConsumeContext context, CommandKind kind, CommandRejected rejected)
     {
-        ArgumentNullException.ThrowIfNull(problem);
-        return PublishAsync(context, commandId, accountId, command, problem.Field, problem.Reason, problem.Detail);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(kind);
+        ArgumentNullException.ThrowIfNull(rejected);
+        Log.Rejected(logger, rejected.Command, rejected.CommandId, rejected.Field, rejected.Reason);
+        if (kind.IsQuery)
+        {
+            await context.RespondAsync(rejected);
+        }
+        else
+        {
+            await context.Publish(rejected, CancellationToken.None);
+        }
     }
 
     private static partial class Log

@@ -26,34 +26,47 @@ public static partial class CommandValidator
     /// <param name="Detail">Human-readable explanation (never echoes secrets).</param>
     public sealed record Problem(string Field, string Reason, string Detail);
 
-    /// <summary>The first problem of <paramref name="command"/>, or null when it is valid.</summary>
-    public static Problem? Validate(object command) => command switch
+    /// <summary>
+    /// The first problem of <paramref name="command"/>, or null when it is valid: first what every
+    /// command needs (its CommandId and, per account, its AccountId, read through
+    /// <see cref="CommandKind"/>), then its own fields.
+    /// </summary>
+    public static Problem? Validate(object command)
     {
-        Authenticate c => Common(c.CommandId, c.AccountId) ?? Phone("Phone", c.Phone),
-        SubmitAuthenticationCode c => Common(c.CommandId, c.AccountId) ?? Code(c.Code),
-        SubmitAuthenticationPassword c => Common(c.CommandId, c.AccountId)
-            ?? (string.IsNullOrEmpty(c.Password) ? new Problem("Password", "PASSWORD_MISSING", "The password is empty.")
-                : c.Password.Length > 256 ? new Problem("Password", "PASSWORD_TOO_LONG", "The password is longer than 256 characters.") : null),
-        LogOut c => Common(c.CommandId, c.AccountId),
-        RemoveAccount c => Common(c.CommandId, c.AccountId),
-        ClearAccountProxy c => Common(c.CommandId, c.AccountId),
-        SetAccountProxy c => Common(c.CommandId, c.AccountId) ?? Proxy(c.Proxy),
-        SendMessage c => Common(c.CommandId, c.AccountId) ?? Recipient(c.To) ?? Text(c),
-        GetAccount c => Common(c.CommandId, c.AccountId),
-        GetMe c => Common(c.CommandId, c.AccountId),
-        GetChats c => Common(c.CommandId, c.AccountId) ?? Limit(c.Limit),
-        SearchContacts c => Common(c.CommandId, c.AccountId) ?? Limit(c.Limit),
-        ListAccounts c => c.CommandId == Guid.Empty ? new Problem("CommandId", "COMMAND_ID_MISSING", "CommandId is required (the idempotency key).")
-            : Limit(c.Limit) ?? (c.Status is { } status && !Enum.IsDefined(status)
-                ? new Problem("Status", "STATUS_UNKNOWN", "Status must be Online, Connecting, FloodWait, Limited, LoggedOut or Banned.") : null),
-        _ => new Problem("@type", "COMMAND_UNKNOWN", $"{command.GetType().Name} is not a command this worker executes."),
+        ArgumentNullException.ThrowIfNull(command);
+        if (CommandKind.Of(command.GetType()) is not { } kind)
+        {
+            return new Problem("@type", "COMMAND_UNKNOWN", $"{command.GetType().Name} is not a command this worker executes.");
+        }
+
+        return Common(kind.CommandIdOf(command), kind.PerAccount, kind.AccountIdOf(command)) ?? Fields(command);
+    }
+
+    private static Problem? Fields(object command) => command switch
+    {
+        Authenticate c => Phone("Phone", c.Phone),
+        SubmitAuthenticationCode c => Code(c.Code),
+        SubmitAuthenticationPassword c => string.IsNullOrEmpty(c.Password) ? new Problem("Password", "PASSWORD_MISSING", "The password is empty.")
+            : c.Password.Length > 256 ? new Problem("Password", "PASSWORD_TOO_LONG", "The password is longer than 256 characters.") : null,
+        SetAccountProxy c => Proxy(c.Proxy),
+        SendMessage c => Recipient(c.To) ?? Text(c),
+        GetChats c => Limit(c.Limit),
+        SearchContacts c => Limit(c.Limit),
+        ListAccounts c => Limit(c.Limit) ?? (c.Status is { } status && !Enum.IsDefined(status)
+            ? new Problem("Status", "STATUS_UNKNOWN", "Status must be Online, Connecting, FloodWait, Limited, LoggedOut or Banned.") : null),
+        _ => null,
     };
 
-    private static Problem? Common(Guid commandId, string? accountId)
+    private static Problem? Common(Guid commandId, bool perAccount, string? accountId)
     {
         if (commandId == Guid.Empty)
         {
             return new Problem("CommandId", "COMMAND_ID_MISSING", "CommandId is required (the idempotency key).");
+        }
+
+        if (!perAccount)
+        {
+            return null;
         }
 
         if (string.IsNullOrWhiteSpace(accountId))

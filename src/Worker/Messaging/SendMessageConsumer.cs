@@ -14,39 +14,31 @@ namespace TgFleet.Worker.Messaging;
 /// flight here is left to finish; a row left in <c>sending</c> by a worker that stopped is resolved
 /// (sent when the chat shows it, else <c>OUTCOME_UNKNOWN</c>), never sent again. A send that never
 /// reaches Telegram records its failure at once, unless an earlier delivery's row is already there,
-/// which then stands.
+/// which then stands. Validation, rejections and the command metrics are the command pipeline's
+/// (<see cref="CommandFilter{T}"/>).
 /// </summary>
-public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJournal journal, SendOutcomes outcomes, CommandJournal commands, CommandRejections rejections,
+public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJournal journal, SendOutcomes outcomes, CommandJournal commands,
     WorkerMetrics metrics, TimeProvider time, ILogger<SendMessageConsumer> logger) : IConsumer<SendMessage>
 {
-    private const string Command = nameof(SendMessage);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <inheritdoc />
     public async Task Consume(ConsumeContext<SendMessage> context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var started = time.GetTimestamp();
-        var outcome = await HandleAsync(context);
-        metrics.Command(Command, outcome, time.GetElapsedTime(started));
+        context.Report(await HandleAsync(context));
     }
 
     private async Task<string> HandleAsync(ConsumeContext<SendMessage> context)
     {
         var command = context.Message;
-        if (CommandValidator.Validate(command) is { } problem)
-        {
-            await rejections.PublishAsync(context, command.CommandId, command.AccountId, Command, problem);
-            return "rejected";
-        }
-
         var runtime = registry.Find(command.AccountId);
         if (runtime is null)
         {
-            var reason = registry.Owns(registry.ShardOf(command.AccountId)) ? "ACCOUNT_UNKNOWN" : "SHARD_NOT_OWNED";
-            return await NotSentAsync(context, Failure(command, reason, permanent: reason == "ACCOUNT_UNKNOWN", reason == "ACCOUNT_UNKNOWN"
-                ? "The fleet runs no account with this id: send Authenticate first."
-                : "This worker does not own the account's shard."));
+            // A refusal before execution, as for every command (docs/messaging.md, "One reason, one event").
+            return registry.Owns(registry.ShardOf(command.AccountId))
+                ? context.Refuse("AccountId", "ACCOUNT_UNKNOWN", "The fleet runs no account with this id: send Authenticate first.")
+                : await NotSentAsync(context, Failure(command, "SHARD_NOT_OWNED", permanent: false, "This worker does not own the account's shard."));
         }
 
         SendStart? start = null;
@@ -109,8 +101,8 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
             case { SameBody: false }:
                 // The same id, another body (another recipient or text): refused, as idempotency keys are.
                 Log.CommandIdReused(logger, command.CommandId);
-                return await PublishAsync(context, Failure(command, "COMMAND_ID_REUSED", permanent: true,
-                    "Another command with a different body was already executed under this CommandId; nothing was sent. Give every command a new id."));
+                return context.Refuse("CommandId", "COMMAND_ID_REUSED",
+                    "Another command with a different body was already executed under this CommandId; nothing was sent. Give every command a new id.");
             case { Outcome: { } recorded }:
                 Log.Replayed(logger, command.CommandId, entry.State);
                 await PublishAsync(context, JsonSerializer.Deserialize<SendResult>(recorded, Json)!, replay: true);
@@ -129,8 +121,8 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
             default:
                 // Another command's row under this id: this one was never executed, and must not be.
                 Log.CommandIdReused(logger, command.CommandId);
-                return await PublishAsync(context, Failure(command, "COMMAND_ID_REUSED", permanent: true,
-                    "Another command was already executed under this CommandId; nothing was sent. Give every command a new id."));
+                return context.Refuse("CommandId", "COMMAND_ID_REUSED",
+                    "Another command was already executed under this CommandId; nothing was sent. Give every command a new id.");
         }
     }
 

@@ -6,44 +6,21 @@ using TgFleet.Worker.Commands;
 namespace TgFleet.Worker.Proxies;
 
 /// <summary>
-/// SetAccountProxy and ClearAccountProxy: validated, journalled once per command id, stored (the
-/// password or secret encrypted), and applied at once when the account's client runs here; an
-/// account not logged in yet keeps the setting for its login.
+/// SetAccountProxy and ClearAccountProxy, after the command pipeline (<see cref="CommandFilter{T}"/>)
+/// has validated and journalled them: stored (the password or secret encrypted), and applied at
+/// once when the account's client runs here; an account not logged in yet keeps the setting for
+/// its login. Done before, nothing is done again.
 /// </summary>
-public sealed class AccountProxyCommands(AccountRegistry registry, AccountProxies proxies, AccountStore accounts, CommandJournal journal,
-    CommandRejections rejections, IAccountEvents events, WorkerMetrics metrics, TimeProvider time)
+public sealed class AccountProxyCommands(AccountRegistry registry, AccountProxies proxies, AccountStore accounts, IAccountEvents events, TimeProvider time)
 {
     /// <summary>Sets (<paramref name="proxy"/>) or clears (null) the account's own proxy.</summary>
-    public async Task HandleAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, ProxySettings? proxy)
-        where T : class
+    public async Task HandleAsync(ConsumeContext context, Guid commandId, string accountId, ProxySettings? proxy)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var command = typeof(T).Name;
-        var started = time.GetTimestamp();
-        var outcome = "failed";
-        try
-        {
-            outcome = await RunAsync(context, commandId, accountId, proxy, command);
-        }
-        finally
-        {
-            metrics.Command(command, outcome, time.GetElapsedTime(started));
-        }
-    }
-
-    private async Task<string> RunAsync<T>(ConsumeContext<T> context, Guid commandId, string accountId, ProxySettings? proxy, string command)
-        where T : class
-    {
         var ct = context.CancellationToken;
-        if (CommandValidator.Validate(context.Message) is { } problem)
+        if (context.IsReplay())
         {
-            await rejections.PublishAsync(context, commandId, accountId, command, problem);
-            return "rejected";
-        }
-
-        if (await journal.BeginAsync(commandId, accountId, command, ct) is { State: not CommandState.Accepted })
-        {
-            return "replayed";
+            return;
         }
 
         if (proxy is not null)
@@ -78,9 +55,6 @@ public sealed class AccountProxyCommands(AccountRegistry registry, AccountProxie
                 Port = proxy?.Port,
             }, ct);
         }
-
-        await journal.MoveAsync(commandId, CommandState.Accepted, CommandState.Succeeded, null, ct);
-        return "succeeded";
     }
 }
 

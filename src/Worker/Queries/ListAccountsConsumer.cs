@@ -8,18 +8,13 @@ namespace TgFleet.Worker.Queries;
 /// Answers <see cref="ListAccounts"/> with an <see cref="AccountList"/> from the <c>accounts</c>
 /// table. Not tied to an account: any worker serves it from <see cref="QueryAddressing.QueueName"/>.
 /// </summary>
-public sealed class ListAccountsConsumer(AccountQueries accounts, QueryReplies replies) : IConsumer<ListAccounts>
+public sealed class ListAccountsConsumer(AccountQueries accounts) : IConsumer<ListAccounts>
 {
     /// <inheritdoc />
     public async Task Consume(ConsumeContext<ListAccounts> context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var m = context.Message;
-        if (await replies.RejectIfInvalidAsync(context, m.CommandId, accountId: null))
-        {
-            return;
-        }
-
         await context.RespondAsync(await accounts.ListAsync(m, context.CancellationToken));
     }
 }

@@ -1,19 +1,20 @@
 using MassTransit;
 using TgFleet.Tdlib;
 using TgFleet.Worker.Accounts;
+using TgFleet.Worker.Commands;
 using AuthState = TgFleet.Contracts.Accounts.AuthenticationState;
 
 namespace TgFleet.Worker.Queries;
 
 /// <summary>
 /// What every query answered by the account's TDLib client goes through (GetMe, GetChats,
-/// SearchContacts): validation, then this worker must own the account's shard
+/// SearchContacts) after the command pipeline has validated it: this worker must own the account's shard
 /// (<c>SHARD_NOT_OWNED</c>), know the account (<c>ACCOUNT_UNKNOWN</c>: no runtime here and no
 /// <c>accounts</c> row) and have it logged in (<c>ACCOUNT_NOT_READY</c>); a TDLib error or no
 /// answer is rejected too (<see cref="AccountRuntime.QueryReason"/>, <c>TDLIB_TIMEOUT</c>).
 /// Read-only, so nothing is journalled: a redelivered query is simply answered again.
 /// </summary>
-public sealed partial class TelegramQueries(AccountRegistry registry, AccountStore accounts, QueryReplies replies, ILogger<TelegramQueries> logger)
+public sealed partial class TelegramQueries(AccountRegistry registry, AccountStore accounts, ILogger<TelegramQueries> logger)
 {
     /// <summary>Answers <paramref name="context"/> with what <paramref name="ask"/> gets from the account's runtime, or with <c>CommandRejected</c>.</summary>
     public async Task AnswerAsync<TQuery, TAnswer>(ConsumeContext<TQuery> context, Guid commandId, string accountId,
@@ -23,16 +24,11 @@ public sealed partial class TelegramQueries(AccountRegistry registry, AccountSto
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(ask);
-        if (await replies.RejectIfInvalidAsync(context, commandId, accountId))
-        {
-            return;
-        }
-
         var ct = context.CancellationToken;
         var shard = registry.ShardOf(accountId);
         if (!registry.Owns(shard))
         {
-            await replies.RejectAsync(context, commandId, accountId, "AccountId", "SHARD_NOT_OWNED", $"This worker does not own the account's shard {shard}.");
+            context.Refuse("AccountId", "SHARD_NOT_OWNED", $"This worker does not own the account's shard {shard}.");
             return;
         }
 
@@ -40,16 +36,21 @@ public sealed partial class TelegramQueries(AccountRegistry registry, AccountSto
         if (runtime is null)
         {
             var status = await accounts.StatusAsync(accountId, ct);
-            await (status is null
-                ? replies.RejectAsync(context, commandId, accountId, "AccountId", "ACCOUNT_UNKNOWN", "The fleet has no such account: send Authenticate first.")
-                : replies.RejectAsync(context, commandId, accountId, "AccountId", "ACCOUNT_NOT_READY", $"The account is not logged in on this worker (status {status})."));
+            if (status is null)
+            {
+                context.Refuse("AccountId", "ACCOUNT_UNKNOWN", "The fleet has no such account: send Authenticate first.");
+            }
+            else
+            {
+                context.Refuse("AccountId", "ACCOUNT_NOT_READY", $"The account is not logged in on this worker (status {status}).");
+            }
+
             return;
         }
 
         if (runtime.State != AuthState.Ready)
         {
-            await replies.RejectAsync(context, commandId, accountId, "AccountId", "ACCOUNT_NOT_READY",
-                $"The account is not logged in (login state {runtime.State?.ToString() ?? "none"}).");
+            context.Refuse("AccountId", "ACCOUNT_NOT_READY", $"The account is not logged in (login state {runtime.State?.ToString() ?? "none"}).");
             return;
         }
 
@@ -62,13 +63,13 @@ public sealed partial class TelegramQueries(AccountRegistry registry, AccountSto
         {
             var reason = AccountRuntime.QueryReason(e);
             Log.TdlibFailed(logger, typeof(TQuery).Name, commandId, accountId, e.Code, e.TdlibMessage);
-            await replies.RejectAsync(context, commandId, accountId, "AccountId", reason, $"TDLib answered {e.Code}: {e.TdlibMessage}");
+            context.Refuse("AccountId", reason, $"TDLib answered {e.Code}: {e.TdlibMessage}");
             return;
         }
         catch (TimeoutException)
         {
             Log.TimedOut(logger, typeof(TQuery).Name, commandId, accountId);
-            await replies.RejectAsync(context, commandId, accountId, "AccountId", "TDLIB_TIMEOUT", "TDLib did not answer in time (is Telegram reachable?).");
+            context.Refuse("AccountId", "TDLIB_TIMEOUT", "TDLib did not answer in time (is Telegram reachable?).");
             return;
         }
 

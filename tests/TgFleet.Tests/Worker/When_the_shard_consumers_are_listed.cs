@@ -2,7 +2,6 @@ using MassTransit;
 using NUnit.Framework;
 using TgFleet.Contracts.Addressing;
 using TgFleet.Worker;
-using TgFleet.Worker.Queries;
 
 namespace TgFleet.Tests.Worker;
 
@@ -12,7 +11,7 @@ public sealed class When_the_shard_consumers_are_listed
     [Test]
     public void Every_message_sent_to_a_shard_has_a_consumer_there_and_no_other_is_consumed()
     {
-        var consumers = WorkerConsumers.ShardCommandConsumers.Select(c => c.Consumer).Concat(QueryConsumers.ShardQueryConsumers);
+        var consumers = WorkerConsumers.ShardCommandConsumers;
         var consumed = consumers
             .SelectMany(c => c.GetInterfaces())
             .Where(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IConsumer<>))

@@ -121,10 +121,10 @@ internal sealed class AccountTestBed : IAsyncDisposable
 
     /// <summary>
     /// A worker's DI container over this bed (its database, cipher, sending and proxy settings) for
-    /// <paramref name="worker"/>, with the account runtimes and MassTransit's test harness
-    /// configured by <paramref name="bus"/>.
+    /// <paramref name="worker"/>, with the account runtimes and the worker's consumers behind the
+    /// command pipeline on one in-memory endpoint, <see cref="ShardQueue"/>, of MassTransit's test harness.
     /// </summary>
-    public ServiceProvider BuildWorkerServices(AccountRuntimeServices worker, Action<IBusRegistrationConfigurator> bus)
+    public ServiceProvider BuildWorkerServices(AccountRuntimeServices worker)
     {
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
@@ -137,9 +137,16 @@ internal sealed class AccountTestBed : IAsyncDisposable
         services.AddSingleton(Options.Create(ProxyOptions));
         services.AddSingleton(Proxies);
         services.AddAccountRuntimes();
-        services.AddMassTransitTestHarness(bus);
+        services.AddMassTransitTestHarness(bus =>
+        {
+            bus.AddWorkerConsumers();
+            bus.UsingInMemory((context, cfg) => cfg.ReceiveEndpoint(ShardQueue, e => WorkerConsumers.ConfigureCommandEndpoint(context, e)));
+        });
         return services.BuildServiceProvider();
     }
+
+    /// <summary>The in-memory endpoint of <see cref="BuildWorkerServices"/>: every per-account command and query is consumed there.</summary>
+    public const string ShardQueue = "tgfleet.shard.test";
 
     /// <summary>A started runtime for <paramref name="accountId"/> on <paramref name="worker"/>.</summary>
     public async Task<AccountRuntime> StartRuntimeAsync(AccountRuntimeServices worker, string accountId, StoredSession? restore = null, long epoch = LeaseEpoch)

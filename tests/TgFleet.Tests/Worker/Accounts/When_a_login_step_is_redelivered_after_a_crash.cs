@@ -1,7 +1,6 @@
 using Dapper;
 using NUnit.Framework;
 using TgFleet.Contracts.Accounts;
-using TgFleet.Tests.Simulator;
 using TgFleet.Testing;
 using TgFleet.Tests.Worker.Messaging;
 
@@ -21,11 +20,7 @@ public sealed class When_a_login_step_is_redelivered_after_a_crash
     [Test]
     public async Task The_step_left_mid_way_runs_and_a_finished_one_is_answered()
     {
-        var phone = SimulatorHarness.NewPhone();
-        await _bed.Sim.SeedAccountAsync(phone);
-        var account = AccountTestBed.NewAccountId();
-        await _bed.Harness.Bus.Publish(new Authenticate(Guid.NewGuid(), account, phone));
-        await Wait.UntilAsync(() => _bed.Published<AuthenticationStateChanged>(m => m.AccountId == account && m.State == AuthenticationState.AwaitingCode).Any(), AccountTestBed.Deadline);
+        var (account, phone) = await _bed.StartLoginAsync();
         var submit = new SubmitAuthenticationCode(Guid.NewGuid(), account, await _bed.Sim.CodeAsync(phone));
         // What a worker that died mid-step leaves: the journal row written first, nothing after it.
         await using (var conn = await _bed.Bed.Db.OpenConnectionAsync())

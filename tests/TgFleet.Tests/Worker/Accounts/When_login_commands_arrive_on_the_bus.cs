@@ -24,7 +24,7 @@ public sealed class When_login_commands_arrive_on_the_bus
     {
         _bed = await AccountTestBed.StartAsync();
         var worker = _bed.NewWorker();
-        _services = _bed.BuildWorkerServices(worker, bus => bus.AddAuthenticationConsumers());
+        _services = _bed.BuildWorkerServices(worker);
         _harness = _services.GetRequiredService<ITestHarness>();
         _harness.TestTimeout = TimeSpan.FromSeconds(60);
         await _harness.Start();

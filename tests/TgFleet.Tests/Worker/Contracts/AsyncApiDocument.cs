@@ -17,9 +17,17 @@ internal static class AsyncApiDocument
     private static readonly Assembly Contracts = typeof(ShardAddressing).Assembly;
     private static readonly XDocument Docs = XDocument.Load(Path.ChangeExtension(Contracts.Location, ".xml"));
 
+    /// <summary>
+    /// What travels on the bus, and nothing else: the per-account commands and queries
+    /// (PerAccountMessages) and the fleet-wide queries with their responses, the campaign commands,
+    /// events and response (CampaignAddressing), and the events, the contract records that carry
+    /// a time (CONVENTIONS §4: every event carries a timestamp). Parts of messages (Recipient,
+    /// ProxySettings, ...) are schemas only.
+    /// </summary>
     public static IReadOnlyList<Type> Messages { get; } = Contracts.GetExportedTypes()
         .Where(t => t is { IsClass: true, IsSealed: true, IsAbstract: false } && t.Namespace!.StartsWith("TgFleet.Contracts.", StringComparison.Ordinal)
-                    && t.Namespace != typeof(ShardAddressing).Namespace && !IsCampaignSchema(t))
+                    && t.Namespace != typeof(ShardAddressing).Namespace
+                    && (IsCommand(t) || IsQueryWithoutAccount(t) || IsResponse(t) || IsCampaignCommand(t) || CampaignAddressing.Events.Contains(t) || IsFleetEvent(t)))
         .OrderBy(t => t.Namespace, StringComparer.Ordinal).ThenBy(t => t.Name, StringComparer.Ordinal)
         .ToList();
 
@@ -27,13 +35,12 @@ internal static class AsyncApiDocument
 
     public static bool IsCommand(Type t) => ShardSending.PerAccountTypes.Contains(t);
 
-    public static bool IsQueryWithoutAccount(Type t) => t.Name == "ListAccounts";
+    public static bool IsQueryWithoutAccount(Type t) => QueryAddressing.Queries.Any(q => q.Query == t);
 
     private static bool IsCampaignCommand(Type t) => CampaignAddressing.Types.Contains(t);
 
-    // The campaigns namespace's records that are parts of its messages (MessageTemplate, CampaignPacing, ...).
-    private static bool IsCampaignSchema(Type t) => t.Namespace == CampaignAddressing.Response.Namespace
-        && !IsCampaignCommand(t) && !CampaignAddressing.Events.Contains(t) && t != CampaignAddressing.Response;
+    private static bool IsFleetEvent(Type t) => t.Namespace != CampaignAddressing.Response.Namespace && !IsCommand(t) && !IsQueryWithoutAccount(t) && !IsResponse(t)
+        && t.GetConstructors().SelectMany(c => c.GetParameters()).Any(p => p.ParameterType == typeof(DateTimeOffset));
 
     public static string Generate()
     {
@@ -212,7 +219,7 @@ internal static class AsyncApiDocument
         return y.ToString();
     }
 
-    private static bool IsResponse(Type t) => (t.Namespace!.EndsWith("Queries", StringComparison.Ordinal) && !IsCommand(t) && !IsQueryWithoutAccount(t))
+    private static bool IsResponse(Type t) => PerAccountMessages.All.Any(m => m.Response == t) || QueryAddressing.Queries.Any(q => q.Response == t)
         || t == CampaignAddressing.Response;
 
     private static bool IsNested(Type t) => t is { IsClass: true, IsSealed: true, IsAbstract: false } && t.Namespace!.StartsWith("TgFleet.Contracts.", StringComparison.Ordinal)

@@ -49,4 +49,24 @@ public sealed class When_the_AsyncApi_document_is_read
             Assert.That(TgFleet.Contracts.Addressing.ShardSending.AccountIdOf(instance), Is.EqualTo("acct"), command.Name);
         }
     }
+
+    [Test]
+    public void Parts_of_messages_are_schemas_and_never_exchanges_or_messages()
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(AsyncApiDocument.FilePath)));
+        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+        var channels = ((YamlMappingNode)root["channels"]).Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToList();
+        var components = (YamlMappingNode)root["components"];
+        var messages = ((YamlMappingNode)components["messages"]).Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToList();
+        var schemas = ((YamlMappingNode)components["schemas"]).Children.Keys.Select(k => ((YamlScalarNode)k).Value!).ToList();
+
+        foreach (var part in new[] { "Recipient", "TextEntity", "ProxySettings", "ChatSummary" })
+        {
+            Assert.That(channels.Where(c => c.EndsWith(":" + part, StringComparison.Ordinal)), Is.Empty, part);
+            Assert.That((messages.Contains(part), schemas.Contains(part)), Is.EqualTo((false, true)), part);
+        }
+
+        Assert.That(channels, Does.Contain("TgFleet.Contracts.Messaging:MessageSent").And.Contain("TgFleet.Contracts.Accounts:CommandRejected"));
+    }
 }

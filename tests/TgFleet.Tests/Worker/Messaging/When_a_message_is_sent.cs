@@ -1,5 +1,7 @@
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
+using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Messaging;
 using TgFleet.Worker.Commands;
 
@@ -59,8 +61,8 @@ public sealed class When_a_message_is_sent
     {
         var to = await _bed.NewRecipientAsync();
         var command = new SendMessage(Guid.NewGuid(), _account, Recipient.Username(to.Username), "maybe sent");
-        var journal = new CommandJournal(_bed.Bed.Db);
-        await journal.BeginAsync(command.CommandId, _account, nameof(SendMessage), default);
+        var journal = _bed.Services.GetRequiredService<CommandJournal>();
+        await journal.BeginAsync(command.CommandId, _account, nameof(SendMessage), null);
         await journal.MoveAsync(command.CommandId, CommandState.Accepted, CommandState.Sending, null, default);
 
         var failed = (MessageFailed)await _bed.SendAsync(command);
@@ -76,13 +78,13 @@ public sealed class When_a_message_is_sent
     {
         var to = await _bed.NewRecipientAsync();
         var command = new SendMessage(Guid.NewGuid(), _account, Recipient.Username(to.Username), "same id as a log-out");
-        var journal = new CommandJournal(_bed.Bed.Db);
-        await journal.BeginAsync(command.CommandId, _account, "LogOut", default);
+        var journal = _bed.Services.GetRequiredService<CommandJournal>();
+        await journal.BeginAsync(command.CommandId, _account, "LogOut", null);
         await journal.MoveAsync(command.CommandId, CommandState.Accepted, CommandState.Succeeded, null, default);
 
-        var failed = (MessageFailed)await _bed.SendAsync(command);
+        var refused = (CommandRejected)await _bed.SendAsync(command);
 
-        Assert.That((failed.Reason, failed.Permanent), Is.EqualTo(("COMMAND_ID_REUSED", true)));
+        Assert.That((refused.Field, refused.Reason), Is.EqualTo(("CommandId", "COMMAND_ID_REUSED")));
         Assert.That(await _bed.Sim.ReceivedAsync("@" + to.Username), Is.Empty);
     }
 
@@ -91,7 +93,7 @@ public sealed class When_a_message_is_sent
     {
         var to = await _bed.NewRecipientAsync();
         var command = new SendMessage(Guid.NewGuid(), _account, Recipient.Username(to.Username), "left accepted");
-        await new CommandJournal(_bed.Bed.Db).BeginAsync(command.CommandId, _account, nameof(SendMessage), default);
+        await _bed.Services.GetRequiredService<CommandJournal>().BeginAsync(command.CommandId, _account, nameof(SendMessage), null);
 
         var sent = (MessageSent)await _bed.SendAsync(command);
         var again = (MessageSent)await _bed.SendAsync(command, occurrence: 2);

@@ -63,13 +63,17 @@ public sealed class When_a_send_cannot_succeed
     }
 
     [Test]
-    public async Task An_account_the_fleet_does_not_run_fails_as_account_unknown()
+    public async Task An_account_the_fleet_does_not_run_is_refused_as_account_unknown()
     {
         var to = await _bed.NewRecipientAsync();
+        var send = new SendMessage(Guid.NewGuid(), "acct-nobody-" + Guid.NewGuid().ToString("N"), Recipient.Username(to.Username), "hi");
 
-        var failed = await FailAsync(Recipient.Username(to.Username), account: "acct-nobody-" + Guid.NewGuid().ToString("N"));
+        await _bed.Harness.Bus.Publish(send);
+        await Wait.UntilAsync(() => _bed.Published<CommandRejected>(r => r.CommandId == send.CommandId).Any(), TimeSpan.FromSeconds(20));
 
-        Assert.That((failed.Reason, failed.Permanent), Is.EqualTo(("ACCOUNT_UNKNOWN", true)));
+        var refused = _bed.Published<CommandRejected>(r => r.CommandId == send.CommandId).Single();
+        Assert.That((refused.Field, refused.Reason, refused.Command), Is.EqualTo(("AccountId", "ACCOUNT_UNKNOWN", "SendMessage")));
+        Assert.That(_bed.Published<MessageFailed>(m => m.CommandId == send.CommandId), Is.Empty, "one reason, one event type");
     }
 
     [Test]

@@ -1,7 +1,5 @@
 using NUnit.Framework;
-using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Messaging;
-using TgFleet.Tests.Simulator;
 using TgFleet.Testing;
 using TgFleet.Tests.Worker.Accounts;
 
@@ -21,18 +19,13 @@ public sealed class When_a_send_is_retried_after_a_transient_failure
     [Test]
     public async Task The_retry_under_the_same_CommandId_sends_it_once()
     {
-        var phone = SimulatorHarness.NewPhone();
-        await _bed.Sim.SeedAccountAsync(phone);
-        var account = AccountTestBed.NewAccountId();
-        await _bed.Harness.Bus.Publish(new Authenticate(Guid.NewGuid(), account, phone));
-        await Wait.UntilAsync(() => _bed.Published<AuthenticationStateChanged>(m => m.AccountId == account && m.State == AuthenticationState.AwaitingCode).Any(), AccountTestBed.Deadline);
+        var (account, phone) = await _bed.StartLoginAsync();
         var to = await _bed.NewRecipientAsync();
         var command = new SendMessage(Guid.NewGuid(), account, Recipient.Username(to.Username), "once, after the login");
 
         // Not logged in yet: "not now", not a final outcome.
         var first = (MessageFailed)await _bed.SendAsync(command);
-        await _bed.Harness.Bus.Publish(new SubmitAuthenticationCode(Guid.NewGuid(), account, await _bed.Sim.CodeAsync(phone)));
-        await Wait.UntilAsync(() => _bed.Published<AccountStatusChanged>(m => m.AccountId == account && m.Status == AccountStatus.Online).Any(), AccountTestBed.Deadline);
+        await _bed.SubmitCodeAsync(account, phone);
         await _bed.Harness.Bus.Publish(command);
         await Wait.UntilAsync(() => Sent(command.CommandId).Any(), AccountTestBed.Deadline);
         await _bed.Harness.Bus.Publish(command);

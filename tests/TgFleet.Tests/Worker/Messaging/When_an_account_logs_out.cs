@@ -28,7 +28,7 @@ public sealed class When_an_account_logs_out
         await Wait.UntilAsync(() => _bed.Published<AccountStatusChanged>(s => s.CommandId == logOut.CommandId && s.Status == AccountStatus.LoggedOut).Any(), TimeSpan.FromSeconds(20));
         // LoggedOut is published while the log-out still runs; the account is forgotten when it has finished.
         await Wait.UntilAsync(() => _bed.Harness.Consumed.Select<LogOut>(m => m.Context.Message.CommandId == logOut.CommandId).Any(), TimeSpan.FromSeconds(20));
-        var refused = (MessageFailed)await _bed.SendAsync(new SendMessage(Guid.NewGuid(), account, Recipient.Username(to.Username), "after log-out"));
+        var refused = (CommandRejected)await _bed.SendAsync(new SendMessage(Guid.NewGuid(), account, Recipient.Username(to.Username), "after log-out"));
 
         Assert.That(await _bed.Bed.SessionRowAsync(account), Is.Null);
         Assert.That((await _bed.Bed.AccountRowAsync(account))!.Value.Status, Is.EqualTo("logged_out"));

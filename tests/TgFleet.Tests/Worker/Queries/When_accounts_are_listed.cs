@@ -8,6 +8,8 @@ using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Addressing;
 using TgFleet.Contracts.Queries;
 using TgFleet.Testing;
+using TgFleet.Worker;
+using TgFleet.Worker.Commands;
 using TgFleet.Worker.Queries;
 
 namespace TgFleet.Tests.Worker.Queries;
@@ -63,9 +65,11 @@ public sealed class When_accounts_are_listed
         _provider = new ServiceCollection()
             .AddLogging()
             .AddSingleton(_db)
+            .AddCommandPipeline()
+            .AddSingleton<AccountQueries>()
             .AddMassTransit(bus =>
             {
-                bus.AddQueryConsumers();
+                bus.AddWorkerConsumers();
                 bus.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.Host(_vhost.AmqpUri);

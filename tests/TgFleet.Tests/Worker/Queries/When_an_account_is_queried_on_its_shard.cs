@@ -13,7 +13,6 @@ using TgFleet.Testing;
 using TgFleet.Tests.Simulator;
 using TgFleet.Tests.Worker.Accounts;
 using TgFleet.Worker.Accounts;
-using TgFleet.Worker.Queries;
 using TgFleet.Worker.Sharding;
 
 namespace TgFleet.Tests.Worker.Queries;
@@ -26,7 +25,7 @@ namespace TgFleet.Tests.Worker.Queries;
 [TestFixture, Category("Worker")]
 public sealed class When_an_account_is_queried_on_its_shard
 {
-    private const string ShardQueue = "tgfleet.shard.test";
+    private const string ShardQueue = AccountTestBed.ShardQueue;
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(3);
 
     private AccountTestBed _bed = null!;
@@ -49,15 +48,7 @@ public sealed class When_an_account_is_queried_on_its_shard
         _bed = await AccountTestBed.StartAsync();
         var worker = _bed.NewWorker();
         worker.Options.LoginStepTimeout = QueryTimeout;
-        _services = _bed.BuildWorkerServices(worker, bus =>
-        {
-            bus.AddQueryConsumers();
-            bus.UsingInMemory((context, cfg) =>
-            {
-                cfg.ReceiveEndpoint(ShardQueue, e => QueryConsumers.ConfigureShardQueries(context, e));
-                cfg.ConfigureEndpoints(context);
-            });
-        });
+        _services = _bed.BuildWorkerServices(worker);
         _harness = _services.GetRequiredService<ITestHarness>();
         _harness.TestTimeout = TimeSpan.FromSeconds(60);
         await _harness.Start();
