@@ -112,7 +112,7 @@ Task("__Demo").Does(() =>
     System.Console.CancelKeyPress += (_, e) => e.Cancel = true;
     var demo = $"./src/Demo/bin/{configuration}/net10.0/TgFleet.Demo.dll";
     // ./build.sh demo --workers 3 --senders 10 --recipients 2000: the demo's own options, passed on (it checks them).
-    var options = string.Concat(new[] { "workers", "senders", "recipients", "campaign-seconds", "duration", "data" }
+    var options = string.Concat(new[] { "workers", "senders", "recipients", "campaign-seconds", "flood-wait", "duration", "data" }
         .Where(name => HasArgument(name))
         .Select(name => $" --{name} \"{Argument<string>(name)}\""));
     var exit = StartProcess("dotnet", new ProcessSettings

@@ -169,9 +169,9 @@ finally
 return exitCode;
 
 /// <summary>The demo's command line.</summary>
-internal sealed record DemoOptions(string Configuration, int Workers, int Senders, int Recipients, double CampaignSeconds, TimeSpan? Duration, string? DataRoot)
+internal sealed record DemoOptions(string Configuration, int Workers, int Senders, int Recipients, double CampaignSeconds, int FloodWaitSeconds, TimeSpan? Duration, string? DataRoot)
 {
-    public const string Usage = "--workers N (2), --senders N (20), --recipients N (5000), --campaign-seconds S (60), --duration SECONDS, --data DIR, --configuration Debug|Release";
+    public const string Usage = "--workers N (2), --senders N (20), --recipients N (5000), --campaign-seconds S (60), --flood-wait S (65), --duration SECONDS, --data DIR, --configuration Debug|Release";
 
     public static bool TryParse(string[] args, out DemoOptions options, out string problem)
     {
@@ -184,7 +184,7 @@ internal sealed record DemoOptions(string Configuration, int Workers, int Sender
         bool Whole(string name, string fallback, int min, int max, out int value) =>
             int.TryParse(Value(name, fallback), NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
 
-        options = new DemoOptions("Debug", 2, 20, 5000, 60, null, null);
+        options = new DemoOptions("Debug", 2, 20, 5000, 60, 65, null, null);
         var configuration = Value("--configuration", "Debug");
         if (configuration is not ("Debug" or "Release"))
         {
@@ -216,6 +216,14 @@ internal sealed record DemoOptions(string Configuration, int Workers, int Sender
             return false;
         }
 
+        // Above 60 s the send fails with retry-after and the sender shows FLOOD_WAIT until it is
+        // over; up to 60 s TDLib (the simulator's backend) waits it out and sends by itself.
+        if (!Whole("--flood-wait", "65", 1, 3600, out var floodWait))
+        {
+            problem = "--flood-wait must be a whole number of seconds from 1 to 3600";
+            return false;
+        }
+
         TimeSpan? duration = null;
         if (Value("--duration", "") is { Length: > 0 } text)
         {
@@ -228,7 +236,7 @@ internal sealed record DemoOptions(string Configuration, int Workers, int Sender
             duration = TimeSpan.FromSeconds(seconds);
         }
 
-        options = new DemoOptions(configuration, workers, senders, recipients, campaignSeconds, duration,
+        options = new DemoOptions(configuration, workers, senders, recipients, campaignSeconds, floodWait, duration,
             Value("--data", "") is { Length: > 0 } data ? Path.GetFullPath(data) : null);
         problem = string.Empty;
         return true;

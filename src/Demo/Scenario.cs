@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Npgsql;
 using Spectre.Console;
 using TgFleet.Cli;
@@ -17,7 +18,7 @@ namespace TgFleet.Demo;
 /// CSV and followed on ONE live screen (tgfleet's <see cref="CampaignWatch"/>), one worker killed
 /// with SIGKILL halfway, and a summary checked against the simulator's witness.
 /// </summary>
-internal sealed class Scenario(DemoOptions options, IReadOnlyList<ChildProcess> children, Uri amqp, Uri simulator, string connectionString, CliOutput output, DemoLog log)
+internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildProcess> children, Uri amqp, Uri simulator, string connectionString, CliOutput output, DemoLog log)
 {
     private static readonly TimeSpan StepDeadline = TimeSpan.FromSeconds(90);
 
@@ -27,7 +28,7 @@ internal sealed class Scenario(DemoOptions options, IReadOnlyList<ChildProcess> 
         var workers = children.Where(c => c.Name.StartsWith("worker-", StringComparison.Ordinal)).ToList();
         using var http = new HttpClient { BaseAddress = simulator, Timeout = TimeSpan.FromSeconds(30) };
         await using var db = NpgsqlDataSource.Create(connectionString);
-        var seeding = new Seeding(options.Senders, options.Recipients);
+        var seeding = new Seeding(options.Senders, options.Recipients, options.FloodWaitSeconds);
 
         Say($"waiting for {string.Join(", ", children.Select(c => c.Name))} to be ready …");
         using (var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) })
@@ -69,7 +70,9 @@ internal sealed class Scenario(DemoOptions options, IReadOnlyList<ChildProcess> 
             new MessageTemplate("Hello {{name}}, this is TgFleet's demo campaign. Reply STOP to opt out."),
             new CampaignPacing(interval, options.Recipients) { JitterMs = interval / 4, MaxAttempts = 3 });
         Say($"tgfleet campaign start --senders … --recipients {csv.Name} (one sender sends every {interval} ms ± {interval / 4} ms)");
+        var before = (await http.GetFromJsonAsync<Witness>("witness/summary", stop))!.Delivered;
         await CampaignCommands.StartAsync(bus, output, start, csv, stop);
+        var flooding = FloodOnceSendingAsync(http, seeding, before, stop);
 
         var panel = new FleetPanel(db, workers, seeding.Senders);
         var watch = new CampaignWatch(bus, output) { Extra = panel.RenderAsync, ExtraLine = panel.LineAsync };
@@ -78,9 +81,10 @@ internal sealed class Scenario(DemoOptions options, IReadOnlyList<ChildProcess> 
         var final = await watch.RunAsync(start.CampaignId, stop);
         await watching.CancelAsync();
         await killer;
+        await flooding;
 
         var witness = (await http.GetFromJsonAsync<Witness>("witness/summary", stop))!;
-        var matches = Summarise(final, witness);
+        var matches = Summarise(final, witness, await FaultsPlayedAsync(http, stop));
         output.Line(string.Empty);
         output.Line("/metrics of every process:");
         foreach (var child in children)
@@ -104,6 +108,13 @@ internal sealed class Scenario(DemoOptions options, IReadOnlyList<ChildProcess> 
                 await new Login(bus).RunAsync(sender.Id, sender.Phone, secrets, step => log.Write("demo", $"{sender.Id}: {step}"), stop);
             }
         }));
+    }
+
+    /// <summary>Once the campaign has delivered its first messages, the FLOOD_WAIT sender's next sends meet the wait.</summary>
+    private static async Task FloodOnceSendingAsync(HttpClient http, Seeding seeding, long deliveredBefore, CancellationToken stop)
+    {
+        await UntilAsync(async () => (await http.GetFromJsonAsync<Witness>("witness/summary", stop))!.Delivered > deliveredBefore, "the campaign's first sends", stop);
+        await seeding.FloodAsync(http, stop);
     }
 
     private async Task KillHalfwayAsync(CampaignWatch watch, Guid campaignId, List<ChildProcess> workers, FleetPanel panel, CancellationToken cancellationToken)
@@ -149,7 +160,7 @@ internal sealed class Scenario(DemoOptions options, IReadOnlyList<ChildProcess> 
         }
     }
 
-    private bool Summarise(CampaignStatus final, Witness witness)
+    private bool Summarise(CampaignStatus final, Witness witness, IReadOnlyDictionary<string, long> faults)
     {
         var d = final.Deliveries;
         var checks = new List<(string What, string Campaign, string Witness, bool Ok)>
@@ -164,6 +175,8 @@ internal sealed class Scenario(DemoOptions options, IReadOnlyList<ChildProcess> 
             ("sends inside FLOOD_WAIT", "-", $"{witness.SendsDuringFloodWait}", witness.SendsDuringFloodWait == 0),
             ("sends to opted-out users", "-", $"{witness.SendsToOptedOut}", witness.SendsToOptedOut == 0),
             ("sessions live twice (AUTH_KEY_DUPLICATED)", "-", $"{witness.AuthKeyDuplicatedCount}", witness.AuthKeyDuplicatedCount == 0),
+            // What the simulator played (its /metrics): shown, not checked, since a small run may not reach them.
+            ("FLOOD_WAIT / PEER_FLOOD answers", "-", $"{faults.GetValueOrDefault("FLOOD_WAIT")} / {faults.GetValueOrDefault("PEER_FLOOD")}", true),
         };
         var matches = checks.All(c => c.Ok);
         if (output.Plain)
@@ -195,6 +208,21 @@ internal sealed class Scenario(DemoOptions options, IReadOnlyList<ChildProcess> 
         output.Line("demo        | " + text);
         log.Write("demo", text);
     }
+
+    /// <summary>The faults the simulator played, by kind (<c>tgfleet_simulator_faults_total</c> on its /metrics).</summary>
+    private static async Task<IReadOnlyDictionary<string, long>> FaultsPlayedAsync(HttpClient sim, CancellationToken stop)
+    {
+        var faults = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (Match m in FaultLine().Matches(await sim.GetStringAsync(new Uri("metrics", UriKind.Relative), stop)))
+        {
+            faults[m.Groups["kind"].Value] = (long)double.Parse(m.Groups["count"].Value, CultureInfo.InvariantCulture);
+        }
+
+        return faults;
+    }
+
+    [GeneratedRegex(@"^tgfleet_simulator_faults_total\{[^}]*kind=""(?<kind>[A-Z_]+)""[^}]*\} (?<count>[0-9.e+]+)", RegexOptions.Multiline)]
+    private static partial Regex FaultLine();
 
     private static async Task<bool> FairShareAsync(NpgsqlDataSource db, List<ChildProcess> workers, CancellationToken stop)
     {

@@ -10,9 +10,9 @@ namespace TgFleet.Demo;
 /// recipients, most of them ordinary, some who reply, some who reply STOP, some privacy-restricted,
 /// some who opted out before the campaign, and some usernames nobody has. Deterministic by index.
 /// </summary>
-internal sealed class Seeding(int senders, int recipients)
+internal sealed class Seeding(int senders, int recipients, int floodWaitSeconds)
 {
-    /// <summary>The sender that Telegram (the simulator) puts in FLOOD_WAIT after a few sends.</summary>
+    /// <summary>The sender that Telegram (the simulator) puts in FLOOD_WAIT once the campaign sends (<see cref="FloodAsync"/>).</summary>
     public const int FloodWaitSender = 1;
 
     /// <summary>The sender that gets PEER_FLOOD after a few sends.</summary>
@@ -62,16 +62,23 @@ internal sealed class Seeding(int senders, int recipients)
             (await sim.PostAsJsonAsync("control/users", chunk, cancellationToken)).EnsureSuccessStatusCode();
         }
 
-        if (Senders.Count > FloodWaitSender)
-        {
-            // Just longer than TDLib waits out by itself (60 s): the send fails with retry-after, the
-            // sender pauses, and the scheduler sends that delivery again once the wait is over.
-            await FaultAsync(sim, Senders[FloodWaitSender - 1], new { floodAfterSends = 3, floodWaitSeconds = 65 }, cancellationToken);
-        }
-
         if (Senders.Count > PeerFloodSender)
         {
             await FaultAsync(sim, Senders[PeerFloodSender - 1], new { peerFloodAfter = 5 }, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Telegram (the simulator) tells the FLOOD_WAIT sender to wait, from now on, once. By default just
+    /// longer than TDLib waits out by itself (60 s): its sends fail with retry-after, the sender
+    /// pauses, and the scheduler sends those deliveries again once the wait is over. A short wait
+    /// (<c>--flood-wait</c>) is waited out by TDLib before it sends.
+    /// </summary>
+    public async Task FloodAsync(HttpClient sim, CancellationToken cancellationToken)
+    {
+        if (Senders.Count > FloodWaitSender)
+        {
+            await FaultAsync(sim, Senders[FloodWaitSender - 1], new { floodWaitSeconds }, cancellationToken);
         }
     }
 
@@ -105,7 +112,7 @@ internal sealed class Seeding(int senders, int recipients)
         (await sim.PutAsJsonAsync("control/accounts/" + Uri.EscapeDataString(sender.Phone) + "/faults", faults, cancellationToken)).EnsureSuccessStatusCode();
 
     public override string ToString() =>
-        $"{Senders.Count} senders ({PhoneNumber.Mask(Senders[0].Phone)} …; {Senders[0].Id} hits FLOOD_WAIT, "
+        $"{Senders.Count} senders ({PhoneNumber.Mask(Senders[0].Phone)} …; {Senders[0].Id} hits FLOOD_WAIT ({floodWaitSeconds} s), "
         + (Senders.Count > 1 ? $"{Senders[1].Id} PEER_FLOOD" : "no PEER_FLOOD sender") + $") and {recipients} recipients "
         + $"({Count(RecipientKind.Replies)} reply, {Count(RecipientKind.RepliesStop)} reply STOP, {Count(RecipientKind.PrivacyRestricted)} privacy-restricted, "
         + $"{Count(RecipientKind.OptedOutBefore)} opted out before, {Count(RecipientKind.Unknown)} unknown usernames)";

@@ -40,7 +40,8 @@ internal static class CampaignBenchmark
         var window = Option(args, "--in-flight", 50);
         var direct = Option(args, "--direct", 20_000);
         Console.WriteLine($"campaign: import {recipients} recipients in batches of {Batch}; dispatch {deliveries} deliveries from {senders} senders ({window} in flight each) against {direct} direct SendMessage; {Environment.ProcessorCount} cores");
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(30));
+        var run = Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(45));
         var ct = stop.Token;
         using var sandbox = Sandbox.Create(Path.Combine(Path.GetTempPath(), "tgfleet-campaignbench"), "run");
         await using var servers = await FleetServers.StartAsync(sandbox, ct);
@@ -50,7 +51,7 @@ internal static class CampaignBenchmark
         await simulator.WaitUntilAsync("health", TimeSpan.FromMinutes(1), ct);
         using var http = new HttpClient { BaseAddress = simulator.BaseUri };
         var seeded = await SimulatorPhase.SeedAsync(http, new BulkSeed(senders, "4470"), ct);
-        var users = await SimulatorPhase.SeedAsync(http, new BulkSeed(deliveries, "4471", "campaign_user_", Accounts: false), ct);
+        var users = deliveries > 0 ? await SimulatorPhase.SeedAsync(http, new BulkSeed(deliveries, "4471", "campaign_user_", Accounts: false), ct) : [];
         Console.WriteLine($"simulator: seeded {seeded.Length} senders and {users.Length} recipients");
 
         await using var worker = await servers.StartWorkerAsync(Fleet, servers.WorkerEnvironment(Fleet, "Simulator", new Uri($"ws://{simulator.BaseUri.Authority}/backend")), ct);
@@ -62,6 +63,14 @@ internal static class CampaignBenchmark
             ["Campaigns__CompletionGrace"] = "00:00:00",
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        // --scheduler-setting Key=Value (repeatable): to try a change of the scheduler's configuration.
+        for (var i = Array.IndexOf(args, "--scheduler-setting"); i >= 0 && i + 1 < args.Length; i = Array.IndexOf(args, "--scheduler-setting", i + 2))
+        {
+            var at = args[i + 1].IndexOf('=', StringComparison.Ordinal);
+            schedulerSettings[args[i + 1][..at]] = args[i + 1][(at + 1)..];
+            Console.WriteLine($"scheduler setting: {args[i + 1]}");
+        }
+
         await using var scheduler = FleetChild.Start("scheduler", Proc.Dll("src/Scheduler", "TgFleet.Scheduler"), schedulerSettings, sandbox);
         await scheduler.WaitUntilAsync("health/ready", TimeSpan.FromMinutes(3), ct);
         await using var bus = await BenchBus.StartAsync(servers.RabbitMq.AmqpUri(Fleet), ct);
@@ -96,6 +105,7 @@ internal static class CampaignBenchmark
             }).ToList())).ToList();
         var rssAtStart = scheduler.RssMb();
         double? rssAt100k = null;
+        var importCpu = CpuMeter.Start(new Dictionary<int, string> { [scheduler.Pid] = "scheduler", [worker.Pid] = "worker", [simulator.Pid] = "simulator" });
         var clock = Stopwatch.StartNew();
         var sending = Task.Run(async () =>
         {
@@ -103,6 +113,8 @@ internal static class CampaignBenchmark
             {
                 await campaigns.Send(batch, ct);
             }
+
+            return clock.Elapsed.TotalSeconds;
         }, ct);
         while (events.Count<CampaignRecipientsAdded>(e => e.CampaignId == importId) < batches.Count)
         {
@@ -120,10 +132,18 @@ internal static class CampaignBenchmark
         }
 
         var importSeconds = clock.Elapsed.TotalSeconds;
-        await sending;
+        var sentSeconds = await sending;
         var rssAfterImport = scheduler.RssMb();
         var accepted = events.All<CampaignRecipientsAdded>().Where(e => e.CampaignId == importId).Sum(e => e.Accepted);
         Console.WriteLine($"import: {accepted} of {recipients} recipients accepted in {batches.Count} batches in {importSeconds:0.0} s ({accepted / importSeconds:0} recipients/s); scheduler RSS {FleetServers.Mb(rssAtStart)} MB before, {FleetServers.Mb(rssAt100k ?? double.NaN)} MB after 100,000, {FleetServers.Mb(rssAfterImport)} MB after {accepted}");
+        Console.WriteLine($"import CPU: {importCpu.Stop(accepted)}; the last batch was sent (confirmed by the broker) at {sentSeconds:0.0} s; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        if (deliveries == 0)
+        {
+            // Import only (to profile it): no dispatch phase, so no ratio.
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"campaign import_s={importSeconds:0.0} recipients={accepted} dispatch_ratio=n/a scheduler_rss_mb={rssAfterImport:0}"));
+            return 0;
+        }
+
         // Cancelling ends every pending delivery as unsent in one statement: a million rows take a while.
         await campaigns.Send(new CancelCampaign(Guid.NewGuid(), importId), ct);
         await events.WaitAsync<CampaignCompleted>(e => e.CampaignId == importId, ct, TimeSpan.FromMinutes(15));
@@ -167,7 +187,7 @@ internal static class CampaignBenchmark
         var rssEnd = scheduler.RssMb();
         Console.WriteLine($"campaign: {completed.Deliveries.Sent} sent, {completed.Deliveries.Failed} failed, {completed.Deliveries.Unknown} unknown of {completed.Deliveries.Total} in {campaignSeconds:0.0} s: {campaignRate:0} deliveries/s ({campaignRate / directRate:0.00} of direct)");
         var witness = await http.GetFromJsonAsync<WitnessSummary>(new Uri("witness/summary", UriKind.Relative), ct);
-        Console.WriteLine($"witness: {witness!.Delivered} delivered in all, {witness.Duplicates} duplicates; scheduler RSS at the end {FleetServers.Mb(rssEnd)} MB ({rssEnd / (rssAt100k ?? rssEnd):0.00} of after 100,000)");
+        Console.WriteLine($"witness: {witness!.Delivered} delivered in all, {witness.Duplicates} duplicates; scheduler RSS at the end {FleetServers.Mb(rssEnd)} MB ({rssEnd / (rssAt100k ?? rssEnd):0.00} of after 100,000); the run took {run.Elapsed.TotalMinutes:0.0} min; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"campaign import_s={importSeconds:0.0} recipients={accepted} dispatch_ratio={campaignRate / directRate:0.00} scheduler_rss_mb={rssEnd:0}"));
         return 0;

@@ -4,7 +4,7 @@ namespace TgFleet.FleetBench;
 
 /// <summary>
 /// Where the CPU went during a measured stretch: user+system time of every process on the machine
-/// (this namespace's processes are the benchmark's), grouped as worker, simulator, responder,
+/// (of this benchmark's process tree; the rest of the machine is "other"), grouped as worker, simulator, responder,
 /// bench (this process), postgres, rabbitmq (the Erlang VM and its helpers) and other.
 /// </summary>
 internal sealed class CpuMeter
@@ -40,7 +40,7 @@ internal sealed class CpuMeter
 
     private Dictionary<string, double> Sample()
     {
-        var groups = new Dictionary<string, double>(StringComparer.Ordinal);
+        var processes = new Dictionary<int, (int Parent, string Comm, double Seconds)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid))
@@ -60,17 +60,43 @@ internal sealed class CpuMeter
 
             var open = stat.IndexOf('(', StringComparison.Ordinal);
             var close = stat.LastIndexOf(')');
-            var comm = stat[(open + 1)..close];
             var fields = stat[(close + 2)..].Split(' ');
-            // fields[0] = state, [11] = utime, [12] = stime (stat fields 14 and 15).
-            var seconds = (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
-            var group = _roles.TryGetValue(pid, out var role) ? role
-                : comm.StartsWith("postgres", StringComparison.Ordinal) ? "postgres"
-                : comm is "beam.smp" or "erl_child_setup" or "epmd" or "inet_gethost" ? "rabbitmq"
-                : "other (not the benchmark)";
-            groups[group] = groups.GetValueOrDefault(group) + seconds;
+            // fields[0] = state, [1] = ppid, [11] = utime, [12] = stime (stat fields 3, 14 and 15).
+            processes[pid] = (int.Parse(fields[1], CultureInfo.InvariantCulture), stat[(open + 1)..close],
+                (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond);
+        }
+
+        var groups = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (pid, process) in processes)
+        {
+            var group = GroupOf(pid, process.Comm, processes);
+            groups[group] = groups.GetValueOrDefault(group) + process.Seconds;
         }
 
         return groups;
+    }
+
+    // A named child and its descendants are that role; the benchmark's other descendants (the
+    // throwaway PostgreSQL and RabbitMQ) go by name; the rest of the machine is "other".
+    private string GroupOf(int pid, string comm, Dictionary<int, (int Parent, string Comm, double Seconds)> processes)
+    {
+        for (var (at, depth) = (pid, 0); depth < 16 && at > 1; depth++)
+        {
+            if (_roles.TryGetValue(at, out var role) && (at != Environment.ProcessId || at == pid))
+            {
+                return role;
+            }
+
+            if (at == Environment.ProcessId)
+            {
+                return comm.StartsWith("postgres", StringComparison.Ordinal) ? "postgres"
+                    : comm is "beam.smp" or "erl_child_setup" or "epmd" or "inet_gethost" ? "rabbitmq"
+                    : "bench children";
+            }
+
+            at = processes.TryGetValue(at, out var p) ? p.Parent : 0;
+        }
+
+        return "other (not the benchmark)";
     }
 }

@@ -124,7 +124,8 @@ public static class CampaignCommands
                     var task = progress.AddTask("adding recipients", maxValue: size);
                     var result = await import.RunAsync(start.CampaignId, csv, t =>
                     {
-                        task.Value = Math.Min(size, csv.BaseStream().Position);
+                        // The file is closed once its last row is read; the last batches are answered after that.
+                        task.Value = csv.BaseStream() is { CanSeek: true } read ? Math.Min(size, read.Position) : size;
                         task.Description = $"{t.Accepted:N0} accepted, {t.Duplicates:N0} duplicates, {t.Rejected:N0} rejected";
                     }, cancellationToken);
                     task.Value = size;

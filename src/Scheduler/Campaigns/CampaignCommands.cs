@@ -33,7 +33,8 @@ public sealed class CampaignCommands(CampaignStore store, RecipientImport import
                 return;
             }
 
-            if (await store.CreateAsync(command, now, context.CancellationToken))
+            var traceParent = System.Diagnostics.Activity.Current is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } traced ? traced.Id : null;
+            if (await store.CreateAsync(command, now, traceParent, context.CancellationToken))
             {
                 Log.CampaignStarted(logger, command.CampaignId, command.SenderAccountIds.Count);
             }

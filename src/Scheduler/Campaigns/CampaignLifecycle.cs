@@ -93,7 +93,7 @@ public sealed class CampaignLifecycle(NpgsqlDataSource db, IBus bus, IOptions<Ca
         if (deadlinePassed && (campaign.Pending > 0 || campaign.Dispatched > 0))
         {
             await conn.ExecuteAsync(new CommandDefinition(DeadlineSql, new { campaign.CampaignId, Now = now, Cutoff = now - _options.ResendAfter }, tx,
-                cancellationToken: cancellationToken));
+                commandTimeout: CampaignStore.BulkTimeoutSeconds, cancellationToken: cancellationToken));
             campaign = (await conn.QuerySingleAsync<CampaignRow>(new CommandDefinition(LockSql.Replace(" SKIP LOCKED", string.Empty, StringComparison.Ordinal),
                 new { CampaignId = campaignId }, tx, cancellationToken: cancellationToken)));
         }
@@ -127,7 +127,9 @@ public sealed class CampaignLifecycle(NpgsqlDataSource db, IBus bus, IOptions<Ca
                 (CampaignStates.Paused, CampaignReasons.AllSendersLimited,
                     new CampaignPaused(campaign.StartCommandId, campaign.CampaignId, CampaignReasons.AllSendersLimited, now)
                     {
-                        ResumesAt = senders.Where(s => s.LimitedUntil is not null).Select(s => (DateTimeOffset?)CampaignRow.Utc(s.LimitedUntil!.Value)).Min(),
+                        // A sender is back when both its campaign cool-down and its account's limit have ended.
+                        ResumesAt = senders.Select(s => new[] { s.LimitedUntil, s.AccountLimitedUntil }.Max()).Where(t => t is not null)
+                            .Select(t => (DateTimeOffset?)CampaignRow.Utc(t!.Value)).Min(),
                     }),
             CampaignStates.Paused when reason == CampaignReasons.QuietHours && !pacing.IsQuiet(now) =>
                 (CampaignStates.Running, null, new CampaignResumed(campaign.StartCommandId, campaign.CampaignId, CampaignReasons.QuietHours, now)),

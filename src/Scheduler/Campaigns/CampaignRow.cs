@@ -13,7 +13,7 @@ public sealed class CampaignRow
         daily_cap AS DailyCap, to_char(quiet_start, 'HH24:MI') AS QuietStart, to_char(quiet_end, 'HH24:MI') AS QuietEnd, time_zone AS TimeZone, start_at AS StartAt, deadline AS Deadline,
         max_attempts AS MaxAttempts, total AS Total, pending AS Pending, dispatched AS Dispatched, sent AS Sent, failed AS Failed, skipped AS Skipped,
         unknown AS Unknown, unsent AS Unsent, last_batch_at AS LastBatchAt, progress_sent AS ProgressSent, progress_at AS ProgressAt,
-        progress_ended AS ProgressEnded, rate AS Rate
+        progress_ended AS ProgressEnded, rate AS Rate, traceparent AS TraceParent
         """;
 
     public Guid CampaignId { get; init; }
@@ -23,6 +23,9 @@ public sealed class CampaignRow
     public string Name { get; init; } = string.Empty;
 
     public string State { get; init; } = string.Empty;
+
+    /// <summary>The W3C traceparent of its StartCampaign, if that was traced.</summary>
+    public string? TraceParent { get; init; }
 
     public string? PausedReason { get; init; }
 

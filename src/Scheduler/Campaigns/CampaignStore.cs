@@ -9,9 +9,9 @@ public sealed class CampaignStore(NpgsqlDataSource db)
 {
     private const string InsertSql = """
         INSERT INTO campaigns (campaign_id, start_command_id, name, state, template, format, silent, min_interval_ms, jitter_ms, daily_cap,
-                               quiet_start, quiet_end, time_zone, start_at, deadline, max_attempts, created_at)
+                               quiet_start, quiet_end, time_zone, start_at, deadline, max_attempts, created_at, traceparent)
         VALUES (@CampaignId, @CommandId, @Name, @State, @Template, @Format, @Silent, @MinIntervalMs, @JitterMs, @DailyCap,
-                @QuietStart::time, @QuietEnd::time, @TimeZone, @StartAt, @Deadline, @MaxAttempts, @Now)
+                @QuietStart::time, @QuietEnd::time, @TimeZone, @StartAt, @Deadline, @MaxAttempts, @Now, @TraceParent)
         ON CONFLICT (campaign_id) DO NOTHING
         """;
 
@@ -61,8 +61,11 @@ public sealed class CampaignStore(NpgsqlDataSource db)
         WHERE campaign_id = (SELECT campaign_id FROM target)
         """;
 
-    /// <summary>Stores a new campaign and its senders; false when the campaign id exists already (a redelivery).</summary>
-    public async Task<bool> CreateAsync(StartCampaign command, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a new campaign and its senders with the W3C <paramref name="traceParent"/> of the
+    /// StartCampaign's consume (null when nothing traces); false when the campaign id exists already (a redelivery).
+    /// </summary>
+    public async Task<bool> CreateAsync(StartCampaign command, DateTimeOffset now, string? traceParent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
         var pacing = command.Pacing;
@@ -88,6 +91,7 @@ public sealed class CampaignStore(NpgsqlDataSource db)
             Deadline = pacing.Deadline?.ToUniversalTime(),
             pacing.MaxAttempts,
             Now = now,
+            TraceParent = traceParent,
         }, tx, cancellationToken: cancellationToken)) == 1;
         if (created)
         {
@@ -136,12 +140,17 @@ public sealed class CampaignStore(NpgsqlDataSource db)
     public Task<bool> ResumeAsync(Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken) => ChangeAsync(ResumeSql, campaignId, now, cancellationToken);
 
     /// <summary>Cancels it, its pending deliveries ending unsent; false when it had ended already.</summary>
-    public Task<bool> CancelAsync(Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken) => ChangeAsync(CancelSql, campaignId, now, cancellationToken);
+    public Task<bool> CancelAsync(Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ChangeAsync(CancelSql, campaignId, now, cancellationToken, BulkTimeoutSeconds);
 
-    private async Task<bool> ChangeAsync(string sql, Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>How long a statement that ends all of a campaign's pending deliveries may run: a million of them take minutes on a busy server.</summary>
+    public const int BulkTimeoutSeconds = 900;
+
+    private async Task<bool> ChangeAsync(string sql, Guid campaignId, DateTimeOffset now, CancellationToken cancellationToken, int? timeoutSeconds = null)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        return await conn.ExecuteAsync(new CommandDefinition(sql, new { CampaignId = campaignId, Now = now }, cancellationToken: cancellationToken)) > 0;
+        return await conn.ExecuteAsync(new CommandDefinition(sql, new { CampaignId = campaignId, Now = now }, commandTimeout: timeoutSeconds,
+            cancellationToken: cancellationToken)) > 0;
     }
 }
 
@@ -151,7 +160,7 @@ public sealed class SenderRow
     /// <summary>The select list, from <c>campaign_senders s</c> and <c>accounts a</c>.</summary>
     public const string Select = """
         SELECT s.account_id AS AccountId, s.next_send_at AS NextSendAt, s.limited_until AS LimitedUntil, s.cap_day AS CapDay,
-               s.sent_on_day AS SentOnDay, a.status AS AccountStatus, a.flood_wait_until AS FloodWaitUntil
+               s.sent_on_day AS SentOnDay, a.status AS AccountStatus, a.flood_wait_until AS FloodWaitUntil, a.limited_until AS AccountLimitedUntil
         """;
 
     public string AccountId { get; init; } = string.Empty;
@@ -168,21 +177,28 @@ public sealed class SenderRow
 
     public DateTime? FloodWaitUntil { get; init; }
 
-    /// <summary>Its pacing state at <paramref name="now"/>: READY, WAITING, FLOOD_WAIT, LIMITED, CAPPED or OFFLINE.</summary>
+    /// <summary>The end of the account's PEER_FLOOD limit as its worker recorded it (the fleet-wide one; <see cref="LimitedUntil"/> is this campaign's cool-down).</summary>
+    public DateTime? AccountLimitedUntil { get; init; }
+
+    /// <summary>
+    /// Its pacing state at <paramref name="now"/>: READY, WAITING, FLOOD_WAIT, LIMITED, CAPPED or OFFLINE.
+    /// A limit counts until its recorded end: the account's status says <c>flood_wait</c> or
+    /// <c>limited</c> until its worker next sends from it, which is after the end.
+    /// </summary>
     public string StateAt(DateTimeOffset now, Pacing pacing)
     {
         ArgumentNullException.ThrowIfNull(pacing);
-        if (LimitedUntil is { } limited && CampaignRow.Utc(limited) > now || AccountStatus == "limited")
+        if (LimitedUntil is { } limited && CampaignRow.Utc(limited) > now || AccountLimitedUntil is { } accountLimited && CampaignRow.Utc(accountLimited) > now)
         {
             return "LIMITED";
         }
 
-        if (FloodWaitUntil is { } flood && CampaignRow.Utc(flood) > now || AccountStatus == "flood_wait")
+        if (FloodWaitUntil is { } flood && CampaignRow.Utc(flood) > now)
         {
             return "FLOOD_WAIT";
         }
 
-        if (AccountStatus != "online")
+        if (AccountStatus is not ("online" or "flood_wait" or "limited"))
         {
             return "OFFLINE";
         }

@@ -23,9 +23,10 @@ public enum ImportRefusal
 }
 
 /// <summary>
-/// Imports recipient batches set-based: the valid recipients go into a temporary staging table by
-/// Npgsql's binary COPY, then one statement inserts them into <c>campaign_deliveries</c>, dropping
-/// those the campaign has already (the unique index decides), and counts them onto the campaign.
+/// Imports recipient batches set-based: the batch's valid, distinct recipients go into a temporary
+/// staging table by Npgsql's binary COPY, then one statement inserts them into
+/// <c>campaign_deliveries</c>, dropping those the campaign has already (the unique index decides),
+/// and counts them onto the campaign.
 /// The batch id is recorded in the same transaction, so a redelivered batch adds nothing.
 /// </summary>
 public sealed class RecipientImport(NpgsqlDataSource db)
@@ -52,12 +53,14 @@ public sealed class RecipientImport(NpgsqlDataSource db)
 
     private const string CopySql = "COPY recipient_staging (ord, kind, value, variables) FROM STDIN (FORMAT BINARY)";
 
-    // DISTINCT ON drops a batch's own duplicates (the first one stays); ON CONFLICT those of earlier batches.
+    // The staging rows are the batch's distinct recipients, in one order every batch uses (so concurrent
+    // imports wait on each other's new rows in the same order and never deadlock); ON CONFLICT drops
+    // those of earlier batches.
     private const string InsertSql = """
         WITH inserted AS (
             INSERT INTO campaign_deliveries (campaign_id, recipient_kind, recipient_value, variables, due_at)
-            SELECT DISTINCT ON (kind, value) @CampaignId, kind, value, variables, @DueAt
-            FROM recipient_staging ORDER BY kind, value, ord
+            SELECT @CampaignId, kind, value, variables, @DueAt
+            FROM recipient_staging ORDER BY ord
             ON CONFLICT (campaign_id, recipient_kind, recipient_value) DO NOTHING
             RETURNING 1)
         UPDATE campaigns SET total = total + (SELECT count(*) FROM inserted), pending = pending + (SELECT count(*) FROM inserted), last_batch_at = @Now
@@ -102,32 +105,17 @@ public sealed class RecipientImport(NpgsqlDataSource db)
         }
 
         await conn.ExecuteAsync(new CommandDefinition(StagingSql, transaction: tx, cancellationToken: cancellationToken));
-        var rejected = new List<RecipientRejection>();
-        var rejectedCount = 0;
-        var valid = 0;
+        var (distinct, duplicates, rejected, rejectedCount) = Distinct(command.Recipients);
         await using (var writer = await conn.BeginBinaryImportAsync(CopySql, cancellationToken))
         {
-            for (var i = 0; i < command.Recipients.Count; i++)
+            for (var i = 0; i < distinct.Length; i++)
             {
-                var recipient = command.Recipients[i];
-                var (normalized, problem) = CampaignValidation.Normalize(recipient);
-                if (problem is not null)
-                {
-                    rejectedCount++;
-                    if (rejected.Count < ListedRejections)
-                    {
-                        rejected.Add(new RecipientRejection(i, problem.Field, problem.Reason));
-                    }
-
-                    continue;
-                }
-
-                valid++;
+                var (normalized, variables) = distinct[i];
                 await writer.StartRowAsync(cancellationToken);
                 await writer.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken);
                 await writer.WriteAsync((short)normalized.Kind, NpgsqlDbType.Smallint, cancellationToken);
                 await writer.WriteAsync(normalized.Value, NpgsqlDbType.Text, cancellationToken);
-                if (recipient.Variables is { Count: > 0 } variables)
+                if (variables is { Count: > 0 })
                 {
                     await writer.WriteAsync(JsonSerializer.Serialize(variables), NpgsqlDbType.Jsonb, cancellationToken);
                 }
@@ -149,7 +137,7 @@ public sealed class RecipientImport(NpgsqlDataSource db)
             return (ImportRefusal.CampaignEnded, null);
         }
 
-        var result = new ImportResult(count, valid - count, rejected, rejectedCount);
+        var result = new ImportResult(count, duplicates + distinct.Length - count, rejected, rejectedCount);
         await conn.ExecuteAsync(new CommandDefinition(RecordSql, new
         {
             command.BatchId,
@@ -160,6 +148,45 @@ public sealed class RecipientImport(NpgsqlDataSource db)
         }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         return (ImportRefusal.None, result);
+    }
+
+    /// <summary>
+    /// The batch's valid recipients without its own duplicates (the first of each stays), ordered by
+    /// kind and value (ordinal); how many duplicates were dropped; the rejected ones.
+    /// </summary>
+    private static ((NormalizedRecipient Recipient, IReadOnlyDictionary<string, string>? Variables)[] Distinct, int Duplicates,
+        List<RecipientRejection> Rejected, int RejectedCount) Distinct(IReadOnlyList<CampaignRecipient> recipients)
+    {
+        var seen = new HashSet<NormalizedRecipient>(recipients.Count);
+        var distinct = new List<(NormalizedRecipient Recipient, IReadOnlyDictionary<string, string>? Variables)>(recipients.Count);
+        var rejected = new List<RecipientRejection>();
+        var (duplicates, rejectedCount) = (0, 0);
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            var (normalized, problem) = CampaignValidation.Normalize(recipients[i]);
+            if (problem is not null)
+            {
+                rejectedCount++;
+                if (rejected.Count < ListedRejections)
+                {
+                    rejected.Add(new RecipientRejection(i, problem.Field, problem.Reason));
+                }
+            }
+            else if (seen.Add(normalized))
+            {
+                distinct.Add((normalized, recipients[i].Variables));
+            }
+            else
+            {
+                duplicates++;
+            }
+        }
+
+        var ordered = distinct.ToArray();
+        Array.Sort(ordered, static (a, b) => a.Recipient.Kind != b.Recipient.Kind
+            ? a.Recipient.Kind.CompareTo(b.Recipient.Kind)
+            : string.CompareOrdinal(a.Recipient.Value, b.Recipient.Value));
+        return (ordered, duplicates, rejected, rejectedCount);
     }
 
     private static async Task<ImportResult?> RecordedAsync(NpgsqlConnection conn, Guid batchId, CancellationToken cancellationToken)

@@ -27,7 +27,8 @@ public sealed class CampaignDispatcher(NpgsqlDataSource db, IBus endpoints, IOpt
 
         FROM campaign_senders s JOIN accounts a ON a.account_id = s.account_id
         WHERE s.campaign_id = @CampaignId AND s.next_send_at <= @Now AND (s.limited_until IS NULL OR s.limited_until <= @Now)
-          AND a.status = 'online' AND (a.flood_wait_until IS NULL OR a.flood_wait_until <= @Now)
+          AND a.status IN ('online', 'flood_wait', 'limited') AND (a.flood_wait_until IS NULL OR a.flood_wait_until <= @Now)
+          AND (a.limited_until IS NULL OR a.limited_until <= @Now)
         ORDER BY s.position
         FOR UPDATE OF s SKIP LOCKED
         """;
@@ -254,7 +255,12 @@ public sealed class CampaignDispatcher(NpgsqlDataSource db, IBus endpoints, IOpt
         }
 
         metrics.Dispatched(dispatched.Count, resend: false, lags);
-        await SendAsync(campaign.CampaignId, commands, cancellationToken);
+        if (commands.Count > 0)
+        {
+            using var activity = DispatchTracing.Start("campaign dispatch", campaign, commands.Count);
+            await SendAsync(campaign.CampaignId, commands, cancellationToken);
+        }
+
         return (dispatched.Count + skipped.Length, throttled);
     }
 
@@ -282,6 +288,7 @@ public sealed class CampaignDispatcher(NpgsqlDataSource db, IBus endpoints, IOpt
         foreach (var group in stale.GroupBy(s => s.CampaignId))
         {
             var campaign = campaigns[group.Key];
+            using var activity = DispatchTracing.Start("campaign resend", campaign, group.Count());
             await SendAsync(campaign.CampaignId, group.Select(d => campaign.ToSendMessage(d.CommandId!.Value, d.Sender!, d)).ToList(), cancellationToken);
         }
 

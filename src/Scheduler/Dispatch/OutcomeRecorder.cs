@@ -17,7 +17,7 @@ public readonly record struct SendOutcome(Guid CommandId, string? FailureReason,
 /// (events of commands the scheduler did not dispatch, or of deliveries already ended, change
 /// nothing). Sent and permanent failures are final; OUTCOME_UNKNOWN is final as unknown, never
 /// resent; RECIPIENT_OPTED_OUT is skipped; FLOOD_WAIT moves the sender's next time to RetryAfter
-/// and the delivery back to pending as a new attempt; PEER_FLOOD takes the sender out of the
+/// and the delivery back to pending as a new attempt, due at once for another ready sender; PEER_FLOOD takes the sender out of the
 /// campaign for <see cref="CampaignOptions.PeerFloodCooldown"/> and gives the delivery to another;
 /// other retryable failures are retried up to the campaign's attempts.
 /// </summary>
@@ -140,9 +140,10 @@ public sealed class OutcomeRecorder(NpgsqlDataSource db, IOptions<CampaignOption
             case "OUTCOME_UNKNOWN":
                 return new(DeliveryStates.Unknown, outcome.FailureReason, null, "unknown");
             case var reason when reason.StartsWith("FLOOD_WAIT", StringComparison.Ordinal):
+                // The sender waits until RetryAfter; the delivery is due now, for another sender that is ready.
                 var retryAt = outcome.RetryAfter is { } after && after > now ? after.ToUniversalTime() : now + _options.RetryDelay;
                 return canRetry
-                    ? new(DeliveryStates.Pending, null, retryAt, "flood_wait") { SenderNext = retryAt }
+                    ? new(DeliveryStates.Pending, null, now, "flood_wait") { SenderNext = retryAt }
                     : new(DeliveryStates.Failed, reason, null, "failed") { SenderNext = retryAt };
             case "PEER_FLOOD":
                 // Not the recipient's fault: another sender takes it, whatever the attempts.

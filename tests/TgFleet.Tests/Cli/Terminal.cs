@@ -6,7 +6,8 @@ namespace TgFleet.Tests.Cli;
 /// <summary>
 /// A real terminal for interactive tests: a tmux server of its own (its own socket) running one
 /// command in a 160×50 window; keys are typed with send-keys, the screen read with capture-pane.
-/// The command's exit code is printed as <c>EXIT=N</c> when it ends.
+/// The command's exit code is printed as <c>EXIT=N</c> when it ends (the shell around it traps
+/// SIGINT, so Ctrl+C reaches the command as at a person's prompt and the line is still printed).
 /// </summary>
 internal sealed class Terminal : IAsyncDisposable
 {
@@ -16,16 +17,19 @@ internal sealed class Terminal : IAsyncDisposable
     {
     }
 
-    public static async Task<Terminal> StartAsync(IEnumerable<string> command)
+    public static async Task<Terminal> StartAsync(IEnumerable<string> command, string? workingDirectory = null)
     {
         var terminal = new Terminal();
-        var line = string.Join(' ', command.Select(Quote)) + "; echo EXIT=$?; sleep 600";
-        await terminal.TmuxAsync("new-session", "-d", "-s", "t", "-x", "160", "-y", "50", line);
+        var line = "trap : INT; " + string.Join(' ', command.Select(Quote)) + "; echo EXIT=$?; sleep 600";
+        await terminal.TmuxAsync("new-session", "-d", "-s", "t", "-x", "160", "-y", "50", "-c", workingDirectory ?? Directory.GetCurrentDirectory(), line);
         return terminal;
     }
 
     /// <summary>What the screen shows now (wrapped lines joined).</summary>
     public Task<string> ScreenAsync() => TmuxAsync("capture-pane", "-p", "-J", "-t", "t");
+
+    /// <summary>Everything the terminal showed, the lines scrolled off the top included.</summary>
+    public Task<string> HistoryAsync() => TmuxAsync("capture-pane", "-p", "-J", "-S", "-", "-t", "t");
 
     /// <summary>Waits until the screen shows <paramref name="text"/>.</summary>
     public async Task<string> WaitForAsync(string text, TimeSpan deadline)

@@ -16,6 +16,14 @@ internal static class Prometheus
 
     public static readonly string OperationsDoc = Path.Combine(Repository.Root, "docs", "operations.md");
 
+    /// <summary>
+    /// The base of every alert's <c>runbook_url</c>: docs/operations.md in the repository that
+    /// <c>RepositoryUrl</c> (Directory.Build.props, the one place it is declared) names.
+    /// </summary>
+    public static string RunbookBase =>
+        System.Xml.Linq.XDocument.Load(Path.Combine(Repository.Root, "Directory.Build.props")).Descendants("RepositoryUrl").Single().Value.Trim().TrimEnd('/')
+        + "/blob/main/docs/operations.md";
+
     /// <summary>The directory holding <c>prometheus</c> and <c>promtool</c>: <c>TGFLEET_PROMETHEUS_BIN</c>, else /usr/bin.</summary>
     public static string BinDirectory =>
         Environment.GetEnvironmentVariable("TGFLEET_PROMETHEUS_BIN") is { Length: > 0 } bin ? bin : "/usr/bin";

@@ -10,6 +10,7 @@ using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Addressing;
 using TgFleet.Contracts.Campaigns;
 using TgFleet.Contracts.Messaging;
+using TgFleet.DevServers;
 using TgFleet.Simulator;
 using TgFleet.Testing;
 using TgFleet.Tests.Scheduler;
@@ -34,6 +35,8 @@ public sealed partial class When_a_fleet_runs_under_a_live_Prometheus
 
     // The alerts a stopped worker may raise; anything else pending or firing is a false alarm.
     private static readonly string[] StopAlerts = ["TgFleetWorkerDown", "TgFleetShardsUnowned"];
+
+    private static readonly string[] WorkerIds = ["w1", "w2"];
 
     private const string UpstreamSource = "TgFleet.Tests.Upstream";
     private static readonly ActivitySource Upstream = new(UpstreamSource);
@@ -77,7 +80,12 @@ public sealed partial class When_a_fleet_runs_under_a_live_Prometheus
             ["OTEL_BSP_SCHEDULE_DELAY"] = "200",
         };
         _scheduler = SchedulerProcess.Start(_fleet, "s1", json.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!));
-        _workers = await _fleet.StartWorkersAsync(json, "w1", "w2");
+        // Each worker's egress gate (its child process) serves /metrics on a port of its own.
+        var gates = new[] { FreePort.Next(), FreePort.Next() };
+        var starting = WorkerIds
+            .Select((id, i) => _fleet.StartWorkersAsync(new Dictionary<string, string?>(json) { ["Gate__ChildUrls"] = $"http://127.0.0.1:{gates[i]}" }, id))
+            .ToArray();
+        _workers = (await Task.WhenAll(starting)).SelectMany(w => w).ToArray();
         await _fleet.WaitForFairShareAsync(_workers);
         await _scheduler.WaitUntilReadyAsync(Deadline);
 
@@ -85,6 +93,7 @@ public sealed partial class When_a_fleet_runs_under_a_live_Prometheus
         _prometheus = await LivePrometheus.StartAsync(new Dictionary<string, string[]>
         {
             ["tgfleet-worker"] = _workers.Select(w => w.BaseUri.Authority).ToArray(),
+            ["tgfleet-gate"] = gates.Select(p => $"127.0.0.1:{p}").ToArray(),
             ["tgfleet-scheduler"] = [_scheduler.BaseUri.Authority],
             ["tgfleet-simulator"] = [_fleet.Sim.Server.BaseAddress.Authority],
             ["rabbitmq"] = [$"127.0.0.1:{rabbitMq.PrometheusPort}"],
@@ -203,6 +212,18 @@ public sealed partial class When_a_fleet_runs_under_a_live_Prometheus
         var named = DashboardExpressions().Select(t => t.Expression).Concat(RuleExpressions()).SelectMany(MetricNames).Distinct().Where(n => !recorded.Contains(n)).ToList();
         Assert.That(named, Is.Not.Empty);
         Assert.That(named.Where(n => !emitted.Contains(n)), Is.Empty, "named in deploy/ but emitted by no process");
+    }
+
+    [Test]
+    public async Task The_egress_gate_beside_each_worker_is_scraped_with_the_connections_it_let_through()
+    {
+        // Over the whole run: the stopped worker's gate stopped with it.
+        var up = await _prometheus.QueryAsync("max_over_time(up{job=\"tgfleet-gate\"}[10m]) == 1");
+        var opened = await _prometheus.QueryAsync("sum(max_over_time(tgfleet_gate_connections_opened_total{job=\"tgfleet-gate\"}[10m]))");
+
+        Assert.That(up, Has.Length.EqualTo(_workers.Length), "every gate answered /metrics");
+        Assert.That(opened, Has.Length.EqualTo(1));
+        Assert.That(double.Parse(opened[0].GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture), Is.Positive, "the accounts' connections went through the gates");
     }
 
     [Test]

@@ -54,11 +54,35 @@ public sealed partial class When_the_alert_rules_are_checked
             var annotations = alert["annotations"];
             Assert.That(Prometheus.Scalar(annotations, "summary"), Is.Not.Empty, name);
             Assert.That(Prometheus.Scalar(annotations, "description"), Is.Not.Empty, name);
-            Assert.That(Prometheus.Scalar(annotations, "runbook_url"), Is.EqualTo("docs/operations.md#" + name.ToLowerInvariant()), name);
+            Assert.That(Prometheus.Scalar(annotations, "runbook_url"), Is.EqualTo(Prometheus.RunbookBase + "#" + name.ToLowerInvariant()), name);
             Assert.That(anchors, Does.Contain(name.ToLowerInvariant()), $"docs/operations.md has a section '### {name}'");
+        }
+    }
+
+    [Test]
+    public void Every_runbook_url_is_absolute_from_the_one_declared_repository_url()
+    {
+        Assert.That(Uri.TryCreate(Prometheus.RunbookBase, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps, Is.True, Prometheus.RunbookBase);
+        foreach (var file in new[] { Prometheus.RulesFile, Prometheus.RulesTestFile })
+        {
+            // The alerts and their promtool tests (which compare the annotations) say the same.
+            var text = File.ReadAllText(file);
+            var expected = RunbookUrl().Replace(text, m => $"{m.Groups["key"].Value}{m.Groups["quote"].Value}{Prometheus.RunbookBase}#{m.Groups["anchor"].Value}{m.Groups["quote"].Value}");
+            if (Environment.GetEnvironmentVariable("TGFLEET_UPDATE_DOCS") == "1")
+            {
+                File.WriteAllText(file, expected);
+                text = expected;
+            }
+
+            Assert.That(RunbookUrl().Matches(text), Is.Not.Empty, file);
+            Assert.That(text, Is.EqualTo(expected),
+                $"{file}: a runbook_url is not {Prometheus.RunbookBase}#…; rewrite them with TGFLEET_UPDATE_DOCS=1 ./build.sh test --filter FullyQualifiedName~When_the_alert_rules_are_checked");
         }
     }
 
     [GeneratedRegex(@"^#{2,4} +(TgFleet\w+) *$", RegexOptions.Multiline)]
     private static partial Regex Heading();
+
+    [GeneratedRegex(@"(?<key>runbook_url: )(?<quote>""?)[^""\s]*#(?<anchor>tgfleet[a-z]+)\k<quote>")]
+    private static partial Regex RunbookUrl();
 }

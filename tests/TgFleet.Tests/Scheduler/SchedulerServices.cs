@@ -110,7 +110,7 @@ internal sealed class SchedulerServices : IAsyncDisposable
     public async Task<Guid> CampaignAsync(string[] senders, CampaignPacing pacing, int recipients, long firstUserId = 1000)
     {
         var campaignId = Guid.NewGuid();
-        Assert(await Store.CreateAsync(new StartCampaign(Guid.NewGuid(), campaignId, "paced", senders, new MessageTemplate("hello"), pacing), Clock.Now, default));
+        Assert(await Store.CreateAsync(new StartCampaign(Guid.NewGuid(), campaignId, "paced", senders, new MessageTemplate("hello"), pacing), Clock.Now, null, default));
         var batch = Enumerable.Range(0, recipients).Select(i => new CampaignRecipient(TgFleet.Contracts.Messaging.Recipient.User(firstUserId + i))).ToList();
         var (refusal, _) = await Import.ImportAsync(new AddCampaignRecipients(Guid.NewGuid(), campaignId, Guid.NewGuid(), batch), Clock.Now, default);
         Assert(refusal == ImportRefusal.None);

@@ -1,6 +1,8 @@
 using NUnit.Framework;
 using TgFleet.Contracts.Campaigns;
 using TgFleet.Contracts.Messaging;
+using TgFleet.Simulator;
+using TgFleet.Testing;
 
 namespace TgFleet.Tests.Scheduler;
 
@@ -10,7 +12,12 @@ public sealed class When_a_campaign_runs
     private CampaignBed _bed = null!;
 
     [OneTimeSetUp]
-    public async Task StartAsync() => _bed = await CampaignBed.StartAsync();
+    public async Task StartAsync()
+    {
+        _bed = await CampaignBed.StartAsync();
+        await _bed.Fleet.StartWorkersAsync("w1");
+        await _bed.StartSchedulersAsync(null, "s1");
+    }
 
     [OneTimeTearDown]
     public async Task StopAsync() => await _bed.DisposeAsync();
@@ -18,8 +25,6 @@ public sealed class When_a_campaign_runs
     [Test]
     public async Task Every_recipient_gets_its_message_once_and_the_campaign_completes()
     {
-        await _bed.Fleet.StartWorkersAsync("w1");
-        await _bed.StartSchedulersAsync(null, "s1");
         var sender = await _bed.Fleet.LogInAsync(0);
         var names = new[] { "Ann", "Bob", "Cid" };
         var users = new List<string>();
@@ -58,5 +63,41 @@ public sealed class When_a_campaign_runs
         Assert.That((status.State, status.Deliveries.Sent, status.Senders.Single().AccountId), Is.EqualTo((CampaignState.Completed, 3L, sender.Id)));
         var witness = await _bed.Fleet.Sim.SummaryAsync();
         Assert.That(witness.Duplicates, Is.Zero);
+    }
+
+    [Test]
+    public async Task A_recipient_who_sent_STOP_is_skipped_as_RECIPIENT_OPTED_OUT_in_every_campaign()
+    {
+        var sender = await _bed.Fleet.LogInAsync(1);
+        var stopper = await _bed.Fleet.Sim.SeedUserAsync(new UserSeed(Simulator.SimulatorHarness.NewPhone(), "Stan", Username: "s" + Guid.NewGuid().ToString("N")[..12]));
+        await _bed.Fleet.Sim.InjectAsync("@" + stopper.Username, sender.Phone, "STOP");
+        await Wait.UntilAsync(async () =>
+        {
+            await using var conn = await _bed.Fleet.Db.OpenConnectionAsync();
+            return await Dapper.SqlMapper.ExecuteScalarAsync<long>(conn, "SELECT count(*) FROM opt_outs WHERE telegram_user_id = @Id", new { Id = stopper.UserId }) == 1;
+        }, CampaignBed.Deadline, _bed.Describe);
+        var others = new[] { await _bed.SeedRecipientAsync("Ona"), await _bed.SeedRecipientAsync("Two") };
+
+        // One campaign names the recipient by user id (the scheduler skips it), the other by username (its worker refuses it).
+        var byUserId = Guid.NewGuid();
+        var byUsername = Guid.NewGuid();
+        foreach (var (campaignId, to, other) in new[] { (byUserId, Recipient.User(stopper.UserId), others[0]), (byUsername, Recipient.Username(stopper.Username!), others[1]) })
+        {
+            await _bed.SendAsync(new StartCampaign(Guid.NewGuid(), campaignId, "respect", [sender.Id], new MessageTemplate("news"),
+                new CampaignPacing(MinimumIntervalMs: 0, DailyCapPerSender: 100)));
+            await _bed.WaitForAsync<CampaignStarted>(e => e.CampaignId == campaignId);
+            await _bed.SendAsync(new AddCampaignRecipients(Guid.NewGuid(), campaignId, Guid.NewGuid(), [new CampaignRecipient(to), new CampaignRecipient(Recipient.Username(other))]));
+        }
+
+        foreach (var campaignId in new[] { byUserId, byUsername })
+        {
+            var completed = await _bed.WaitForAsync<CampaignCompleted>(e => e.CampaignId == campaignId);
+            Assert.That((completed.Deliveries.Sent, completed.Deliveries.Skipped, completed.Deliveries.Failed), Is.EqualTo((1L, 1L, 0L)), campaignId.ToString());
+            var status = await _bed.StatusAsync(campaignId);
+            Assert.That(status.Failures, Is.EquivalentTo(new Dictionary<string, long> { ["RECIPIENT_OPTED_OUT"] = 1 }));
+        }
+
+        Assert.That(await _bed.Fleet.Sim.ReceivedAsync("@" + stopper.Username), Is.Empty);
+        Assert.That((await _bed.Fleet.Sim.SummaryAsync()).SendsToOptedOut, Is.Zero);
     }
 }

@@ -13,7 +13,13 @@ namespace TgFleet.Tests.Cli.Fleet;
 [SetUpFixture]
 public sealed class CliFleet
 {
+    // The accounts the fixtures here send with, one per use (two for the campaign): logged in all
+    // at once while the fleet starts rather than one after another inside the tests.
+    private static readonly (string Use, int Shard)[] Uses =
+        [("campaign-1", 0), ("campaign-2", 4), ("watched", 2), ("rejected", 6), ("large", 7), ("sender", 5), ("logout", 1)];
+
     private static SchedulerProcess _scheduler = null!;
+    private static Dictionary<string, FleetAccount> _accounts = null!;
 
     internal static FleetBed Bed { get; private set; } = null!;
 
@@ -35,7 +41,12 @@ public sealed class CliFleet
         var workers = await Bed.StartWorkersAsync(WorkerId);
         await Bed.WaitForFairShareAsync(workers);
         await _scheduler.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        var accounts = await Task.WhenAll(Uses.Select(u => Bed.LogInAsync(u.Shard)));
+        _accounts = Uses.Zip(accounts).ToDictionary(x => x.First.Use, x => x.Second);
     }
+
+    /// <summary>The logged-in account of one fixture here (<paramref name="use"/>: what it is for).</summary>
+    internal static FleetAccount Account(string use) => _accounts[use];
 
     [OneTimeTearDown]
     public async Task StopAsync()

@@ -17,7 +17,7 @@ public sealed class When_a_campaign_is_run_from_the_command_line
     [OneTimeSetUp]
     public async Task StartAsync()
     {
-        var senders = new[] { await CliFleet.Bed.LogInAsync(0), await CliFleet.Bed.LogInAsync(4) };
+        var senders = new[] { CliFleet.Account("campaign-1"), CliFleet.Account("campaign-2") };
         var csv = new StringBuilder("recipient;name\n");
         for (var i = 0; i < Recipients; i++)
         {

@@ -12,7 +12,7 @@ public sealed class When_a_campaign_is_watched_at_a_terminal
     [Test]
     public async Task One_live_screen_shows_progress_reasons_and_senders_until_it_completes()
     {
-        var sender = await CliFleet.Bed.LogInAsync(2);
+        var sender = CliFleet.Account("watched");
         var tag = Guid.NewGuid().ToString("N")[..6];
         var csv = new StringBuilder("recipient\n");
         for (var i = 0; i < 8; i++)

@@ -18,7 +18,7 @@ public sealed class When_a_command_cannot_be_carried_out
     [Test]
     public async Task A_rejected_command_exits_6_naming_the_field_and_the_reason()
     {
-        var sender = await CliFleet.Bed.LogInAsync(6);
+        var sender = CliFleet.Account("rejected");
 
         CliFleet.AssertFailure(await CliFleet.RunAsync("send", sender.Id, "@someone", ""), 6, "SendMessage rejected: Text TEXT_EMPTY");
         CliFleet.AssertFailure(await CliFleet.RunAsync("accounts", "add", "acct-bad-phone", "--phone", "+12"), 6, "Authenticate rejected: Phone PHONE_MALFORMED");

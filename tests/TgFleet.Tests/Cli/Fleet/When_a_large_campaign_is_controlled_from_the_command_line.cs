@@ -11,7 +11,7 @@ public sealed class When_a_large_campaign_is_controlled_from_the_command_line
     [Test]
     public async Task It_is_imported_in_10000_recipient_batches_and_pauses_resumes_and_cancels()
     {
-        var sender = await CliFleet.Bed.LogInAsync(7);
+        var sender = CliFleet.Account("large");
         var csv = new StringBuilder("recipient\n");
         for (var i = 1; i <= Recipients; i++)
         {

@@ -13,9 +13,9 @@ public sealed class When_a_message_is_sent_from_the_command_line
     private Created _private = null!;
 
     [OneTimeSetUp]
-    public async Task LogInAsync()
+    public async Task SeedAsync()
     {
-        _sender = await CliFleet.Bed.LogInAsync(5);
+        _sender = CliFleet.Account("sender");
         _reader = await CliFleet.Bed.Sim.SeedUserAsync(new UserSeed(SimulatorHarness.NewPhone(), "Rita", Username: "rita" + Guid.NewGuid().ToString("N")[..8]));
         _private = await CliFleet.Bed.Sim.SeedUserAsync(new UserSeed(SimulatorHarness.NewPhone(), "Pia", Username: "pia" + Guid.NewGuid().ToString("N")[..8], PrivacyRestricted: true));
     }

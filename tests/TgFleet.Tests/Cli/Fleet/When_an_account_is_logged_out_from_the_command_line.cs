@@ -8,7 +8,7 @@ public sealed class When_an_account_is_logged_out_from_the_command_line
     [Test]
     public async Task Logout_reports_it_logged_out_and_remove_makes_it_unknown()
     {
-        var account = await CliFleet.Bed.LogInAsync(1);
+        var account = CliFleet.Account("logout");
 
         var loggedOut = await CliFleet.RunAsync("accounts", "logout", account.Id, "--json");
         var shown = await CliFleet.RunAsync("accounts", "show", account.Id, "--json");
