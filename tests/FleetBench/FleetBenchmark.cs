@@ -6,7 +6,8 @@ namespace TgFleet.FleetBench;
 
 /// <summary>
 /// ./build.sh bench fleet: the worker process against same-run baselines. Ends with
-/// <c>fleet send_ratio=R1 memory_ratio=R2 latency_ratio=R3 accounts=N</c>.
+/// <c>fleet send_ratio=R1 memory_ratio=R2 latency_ratio=R3 accounts=N</c>, after
+/// <c>failover kill9_s=A pause_s=B auth_key_duplicated=D</c> (<see cref="FailoverPhase"/>).
 /// </summary>
 internal static class FleetBenchmark
 {
@@ -35,7 +36,7 @@ internal static class FleetBenchmark
         }
 
         Console.WriteLine($"fleet: {accounts} accounts logged in on one worker, {messages} SendMessage from {senders} of them ({senders} in flight), {clients} libtdjson clients for memory; {Environment.ProcessorCount} cores; worker {Proc.WorkerDll}; network namespace interfaces: {string.Join(", ", Isolation.Interfaces())}");
-        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(15));
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(45));
         var total = Stopwatch.StartNew();
         using var sandbox = Sandbox.Create(Path.Combine(Path.GetTempPath(), "tgfleet-fleetbench"), "run");
         await using var servers = await FleetServers.StartAsync(sandbox, stop.Token);
@@ -70,7 +71,21 @@ internal static class FleetBenchmark
             Console.WriteLine($"simulator phase: {clock.Elapsed.TotalSeconds:0.0} s");
         }
 
+        FailoverPhase.Result? failover = null;
+        if (!args.Contains("--skip-failover"))
+        {
+            var clock = Stopwatch.StartNew();
+            failover = await FailoverPhase.RunAsync(servers, Option(args, "--failover-accounts", 2_000), shards, loginWindow, stop.Token);
+            Console.WriteLine($"failover phase: {clock.Elapsed.TotalSeconds:0.0} s");
+        }
+
         Console.WriteLine($"total: {total.Elapsed.TotalSeconds:0.0} s");
+        if (failover is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"failover kill9_s={failover.KillSeconds:0.0} pause_s={failover.PauseSeconds:0.0} auth_key_duplicated={failover.AuthKeyDuplicated}"));
+        }
+
         var sendRatio = fleet is null ? double.NaN : fleet.SendsPerSecond / fleet.RoundTripsPerSecond;
         var memoryRatio = memory is null ? double.NaN : memory.WorkerKbPerClient / memory.BareKbPerClient;
         var latencyRatio = fleet?.LatencyRatio ?? double.NaN;

@@ -12,6 +12,6 @@ return args switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: TgFleet.FleetBench fleet [--accounts N] [--senders S] [--messages M] [--clients C] [--login-window W] [--skip-memory] [--skip-simulator] [--worker-dll PATH] [--worker-setting Key=Value]…");
+    Console.Error.WriteLine("usage: TgFleet.FleetBench fleet [--accounts N] [--senders S] [--messages M] [--clients C] [--login-window W] [--failover-accounts N] [--skip-memory] [--skip-simulator] [--skip-failover] [--worker-dll PATH] [--worker-setting Key=Value]…");
     return 2;
 }
