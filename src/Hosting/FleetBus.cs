@@ -36,6 +36,8 @@ public static class FleetBus
             .ValidateOnStart();
         builder.Services.AddMassTransit(bus =>
         {
+            // MassTransit would report usage to its vendor over the internet; the fleet talks only to its own broker.
+            bus.DisableUsageTelemetry();
             configure?.Invoke(bus);
             bus.UsingRabbitMq((context, cfg) =>
             {
