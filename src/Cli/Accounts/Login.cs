@@ -38,17 +38,27 @@ public sealed class Login(FleetBus bus)
         await bus.SendAsync(authenticate, cancellationToken);
         progress($"Authenticate {PhoneNumber.Mask(phone)} sent to {Contracts.Addressing.ShardAddressing.QueueNameOf(accountId, bus.Shards)}");
         var wrong = 0;
+        var online = false;
         while (true)
         {
             var next = await bus.NextEventAsync(e => e switch
             {
                 AuthenticationStateChanged s => s.AccountId == accountId,
+                AccountStatusChanged s => s.AccountId == accountId,
                 CommandRejected r => commands.Contains(r.CommandId),
                 _ => false,
             }, $"the login of {accountId}", cancellationToken);
             if (next is CommandRejected rejected)
             {
                 throw CliException.Rejected(rejected);
+            }
+
+            if (next is AccountStatusChanged status)
+            {
+                // The worker publishes the account's status and its login state as two events whose
+                // order is not fixed: "online" may come before "ready".
+                online = status.Status == AccountStatus.Online;
+                continue;
             }
 
             var state = (AuthenticationStateChanged)next;
@@ -66,6 +76,12 @@ public sealed class Login(FleetBus bus)
                     break;
                 case AuthenticationState.Ready:
                     progress("logged in");
+                    if (online)
+                    {
+                        progress("online");
+                        return;
+                    }
+
                     await bus.NextEventAsync(e => e is AccountStatusChanged { Status: AccountStatus.Online } s && s.AccountId == accountId,
                         $"{accountId} to be online", cancellationToken);
                     progress("online");
