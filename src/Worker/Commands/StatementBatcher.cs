@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace TgFleet.Worker.Commands;
@@ -8,12 +9,15 @@ namespace TgFleet.Worker.Commands;
 /// into the next one). Each statement costs PostgreSQL a wake-up, a parse, a plan and a commit,
 /// and the worker a pooled connection's round trip, whether it carries one row or fifty, so under
 /// load this is most of the database's cost per command. A caller's write is durable when its
-/// task completes; when the batch fails, every caller in it gets the exception.
+/// task completes; when the batch fails, every caller in it gets the exception. A batch runs in an
+/// activity of the first caller's trace, linked to the others' (OpenTelemetry's shape for batches),
+/// so its database statements show in the trace of the command that asked for them.
 /// </summary>
 /// <typeparam name="TItem">One caller's write.</typeparam>
 /// <typeparam name="TResult">What that caller gets back.</typeparam>
 public sealed class StatementBatcher<TItem, TResult> : IAsyncDisposable
 {
+    private static readonly ActivitySource Source = new("TgFleet.Worker.Journal");
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Func<IReadOnlyList<TItem>, Task<IReadOnlyList<TResult>>> _execute;
     private readonly Func<TItem, Guid> _key;
@@ -48,7 +52,8 @@ public sealed class StatementBatcher<TItem, TResult> : IAsyncDisposable
     /// </summary>
     public Task<TResult> RunAsync(TItem item)
     {
-        var pending = new Pending(item, new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(item, new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously),
+            Activity.Current?.Context ?? default);
         return _queue.Writer.TryWrite(pending) ? pending.Result.Task : throw new InvalidOperationException("The batcher is closed.");
     }
 
@@ -107,6 +112,10 @@ public sealed class StatementBatcher<TItem, TResult> : IAsyncDisposable
 
     private async Task ExecuteAsync(List<Pending> batch)
     {
+        var callers = batch.Select(p => p.Caller).Where(c => c != default).ToList();
+        using var activity = callers.Count == 0 ? null
+            : Source.StartActivity("journal batch", ActivityKind.Internal, callers[0], links: callers.Skip(1).Select(c => new ActivityLink(c)));
+        activity?.SetTag("tgfleet.batch.rows", batch.Count);
         try
         {
             var results = await _execute([.. batch.Select(p => p.Item)]);
@@ -134,5 +143,5 @@ public sealed class StatementBatcher<TItem, TResult> : IAsyncDisposable
         }
     }
 
-    private sealed record Pending(TItem Item, TaskCompletionSource<TResult> Result);
+    private sealed record Pending(TItem Item, TaskCompletionSource<TResult> Result, ActivityContext Caller);
 }
