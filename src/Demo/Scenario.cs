@@ -75,7 +75,18 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
         var flooding = FloodOnceSendingAsync(http, seeding, before, stop);
 
         var panel = new FleetPanel(db, workers, seeding.Senders);
-        var watch = new CampaignWatch(bus, output) { Extra = panel.RenderAsync, ExtraLine = panel.LineAsync };
+        // After the campaign, the screen stays until the killed worker's shards have moved (its
+        // leases expire within Shards__LeaseTtl), or the step's deadline says they did not.
+        Stopwatch? settling = null;
+        var settled = false;
+        async Task<bool> SettledAsync(CancellationToken cancellationToken)
+        {
+            settling ??= Stopwatch.StartNew();
+            settled = await panel.SettledAsync(cancellationToken);
+            return settled || settling.Elapsed > StepDeadline;
+        }
+
+        var watch = new CampaignWatch(bus, output) { Extra = panel.RenderAsync, ExtraLine = panel.LineAsync, Settled = SettledAsync };
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var killer = KillHalfwayAsync(watch, start.CampaignId, workers, panel, watching.Token);
         var final = await watch.RunAsync(start.CampaignId, stop);
@@ -84,7 +95,7 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
         await flooding;
 
         var witness = (await http.GetFromJsonAsync<Witness>("witness/summary", stop))!;
-        var matches = Summarise(final, witness, await FaultsPlayedAsync(http, stop));
+        var matches = Summarise(final, witness, await FaultsPlayedAsync(http, stop), settled);
         output.Line(string.Empty);
         output.Line("/metrics of every process:");
         foreach (var child in children)
@@ -160,7 +171,7 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
         }
     }
 
-    private bool Summarise(CampaignStatus final, Witness witness, IReadOnlyDictionary<string, long> faults)
+    private bool Summarise(CampaignStatus final, Witness witness, IReadOnlyDictionary<string, long> faults, bool settled)
     {
         var d = final.Deliveries;
         var checks = new List<(string What, string Campaign, string Witness, bool Ok)>
@@ -175,6 +186,7 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
             ("sends inside FLOOD_WAIT", "-", $"{witness.SendsDuringFloodWait}", witness.SendsDuringFloodWait == 0),
             ("sends to opted-out users", "-", $"{witness.SendsToOptedOut}", witness.SendsToOptedOut == 0),
             ("sessions live twice (AUTH_KEY_DUPLICATED)", "-", $"{witness.AuthKeyDuplicatedCount}", witness.AuthKeyDuplicatedCount == 0),
+            ("every shard owned by a running worker", settled ? "yes" : "no", "-", settled),
             // What the simulator played (its /metrics): shown, not checked, since a small run may not reach them.
             ("FLOOD_WAIT / PEER_FLOOD answers", "-", $"{faults.GetValueOrDefault("FLOOD_WAIT")} / {faults.GetValueOrDefault("PEER_FLOOD")}", true),
         };
