@@ -37,6 +37,10 @@ public sealed class When_the_demo_runs_without_a_terminal
         Assert.That(_run.Output, Does.Contain("the summary matches the witness"));
         Assert.That(_run.Output, Does.Contain("ok   duplicates: campaign -, witness 0").And.Contain("ok   sends inside FLOOD_WAIT: campaign -, witness 0")
             .And.Contain("ok   sends to opted-out users: campaign -, witness 0"));
+        // 60 recipients: 4 privacy-restricted, 1 unknown username, 2 opted out before (Seeding.KindOf).
+        Assert.That(_run.Output, Does.Match(@"ok   failed: campaign \d+: .*USER_PRIVACY_RESTRICTED \d, witness \d+ USER_PRIVACY_RESTRICTED answers")
+            .And.Contain("ok   skipped (opted out): campaign 2, witness cast: 2 opted out before")
+            .And.Contain("ok   every shard owned by a running worker: campaign yes"));
         Assert.That(_run.Output, Does.Match(@"FLOOD_WAIT / PEER_FLOOD answers: campaign -, witness [1-9]\d* / [1-9]"), "both faults were played");
     }
 
