@@ -63,7 +63,7 @@ internal static class FailoverPhase
             // kill -9 of a worker; its gate (a process of its own) stays and records its leases closed.
             var killed = workers["failover-1"];
             var victims = AccountsOf(ids, owners, "failover-1", shards);
-            var kill = await MeasureAsync(bus, victims, ids, recipients, shards, () => Signals.Send(killed.Pid, Signals.KillNow), cancellationToken);
+            var kill = await MeasureAsync("kill", bus, victims, ids, recipients, shards, () => Signals.Send(killed.Pid, Signals.KillNow), cancellationToken);
             Console.WriteLine($"failover: kill -9 of failover-1 ({victims.Count} accounts): all sent again on failover-2 after {kill.Last:0.0} s (first {kill.First:0.0} s, median {kill.Median:0.0} s; {kill.Retries} sends retried after a failure); {Load()}");
             await killed.DisposeAsync();
             workers.Remove("failover-1");
@@ -72,18 +72,18 @@ internal static class FailoverPhase
             workers["failover-3"] = await StartWorkerAsync(servers, "failover-3", backend, cancellationToken);
             owners = await FairShareAsync(db, shards, workers.Keys, cancellationToken);
             var all = Enumerable.Range(0, ids.Length).ToList();
-            var settled = await MeasureAsync(bus, all, ids, recipients, shards, () => { }, cancellationToken);
+            var settled = await MeasureAsync("joined", bus, all, ids, recipients, shards, () => { }, cancellationToken);
             Console.WriteLine($"failover: failover-3 joined; every account sent once in {settled.Last:0.0} s ({settled.Retries} sends retried after a failure); {Load()}");
 
             var paused = workers["failover-2"];
             victims = AccountsOf(ids, owners, "failover-2", shards);
-            var pause = await MeasureAsync(bus, victims, ids, recipients, shards, () => Signals.Send(paused.Pid, Stop), cancellationToken);
+            var pause = await MeasureAsync("pause", bus, victims, ids, recipients, shards, () => Signals.Send(paused.Pid, Stop), cancellationToken);
             Signals.Send(paused.Pid, Continue);
             Console.WriteLine($"failover: SIGSTOP of failover-2 ({victims.Count} accounts, its gate running): all sent again on failover-3 after {pause.Last:0.0} s (first {pause.First:0.0} s, median {pause.Median:0.0} s; {pause.Retries} sends retried after a failure); {Load()}");
 
             // The resumed worker fences, rejoins and takes its share back; every account sends once more.
             await FairShareAsync(db, shards, workers.Keys, cancellationToken);
-            var after = await MeasureAsync(bus, all, ids, recipients, shards, () => { }, cancellationToken);
+            var after = await MeasureAsync("rejoined", bus, all, ids, recipients, shards, () => { }, cancellationToken);
             var witness = (await http.GetFromJsonAsync<WitnessSummary>(new Uri("witness/summary", UriKind.Relative), cancellationToken))!;
             Console.WriteLine($"failover: after SIGCONT failover-2 rejoined; every account sent once more in {after.Last:0.0} s ({after.Retries} sends retried after a failure); witness: {witness.AuthKeyDuplicatedCount} AUTH_KEY_DUPLICATED, {witness.Duplicates} duplicate deliveries");
             return new Result(kill.Last, pause.Last, witness.AuthKeyDuplicatedCount);
@@ -101,9 +101,10 @@ internal static class FailoverPhase
 
     /// <summary>
     /// Signals, then sends one message from each victim at once (commands wait in the shard queues
-    /// while nobody owns them) and again after any failure, until every victim has sent one.
+    /// while nobody owns them) and again after any failure, until every victim has sent one. Every
+    /// text is new (phase, account, attempt), so the witness's duplicate count means what it says.
     /// </summary>
-    private static async Task<Takeover> MeasureAsync(BenchBus bus, IReadOnlyList<int> victims, string[] ids, Recipient[] recipients, int shards,
+    private static async Task<Takeover> MeasureAsync(string phase, BenchBus bus, IReadOnlyList<int> victims, string[] ids, Recipient[] recipients, int shards,
         Action signal, CancellationToken cancellationToken)
     {
         var retries = 0;
@@ -114,7 +115,7 @@ internal static class FailoverPhase
         {
             for (var attempt = 0; ; attempt++)
             {
-                var command = new SendMessage(NewId.NextGuid(), ids[i], recipients[i % recipients.Length], $"failover {i}/{attempt}");
+                var command = new SendMessage(NewId.NextGuid(), ids[i], recipients[i % recipients.Length], $"failover {phase} {i}/{attempt}");
                 var outcome = bus.ExpectOutcome(command.CommandId);
                 await bus.Bus.SendToShard(command, shards, cancellationToken);
                 if ((await outcome.WaitAsync(Deadline, cancellationToken)).Sent)
