@@ -234,7 +234,7 @@ internal sealed partial class SimulatedClient
     {
         lock (_sync)
         {
-            if (_state != State.WaitTdlibParameters)
+            if (_state != State.WaitTdlibParameters || _restoring)
             {
                 Fail(extra, 400, "Unexpected setTdlibParameters");
                 return;
@@ -290,8 +290,9 @@ internal sealed partial class SimulatedClient
                 _users[session.Me.Id] = session.Me;
                 UpdateOption("my_id", "optionValueInteger", w => w.WriteString("value", session.Me.Id.ToString(CultureInfo.InvariantCulture)));
                 EmitUser(session.Me);
-                SetState(State.Ready);
-                _attached = AttachAsync(session);
+                // The account may open its database slowly (the fault restoreDelayMs): ready after that.
+                _restoring = true;
+                _ = RestoreAsync(session);
             }
             else
             {

@@ -29,6 +29,7 @@ internal sealed partial class SimulatedClient
     private StoredSession? _session;
     private Task<bool> _attached = Task.FromResult(false);
     private bool _dead;
+    private bool _restoring;
     private bool _chatsLoaded;
     private string? _connectionState;
     private int _nextProxyId;
