@@ -25,6 +25,12 @@ internal sealed partial class SimulatedClient
             return;
         }
 
+        if (!BeforeParameters.Contains(type))
+        {
+            // Made while a restored database is being opened (restoreDelayMs): it waits, as TDLib queues it.
+            await Volatile.Read(ref _restore);
+        }
+
         if (_state == State.WaitTdlibParameters && !BeforeParameters.Contains(type))
         {
             Fail(extra, 400, "Initialization parameters are needed: call setTdlibParameters first");
@@ -292,7 +298,7 @@ internal sealed partial class SimulatedClient
                 EmitUser(session.Me);
                 // The account may open its database slowly (the fault restoreDelayMs): ready after that.
                 _restoring = true;
-                _ = RestoreAsync(session);
+                Volatile.Write(ref _restore, RestoreAsync(session));
             }
             else
             {
