@@ -53,6 +53,14 @@ internal sealed class FleetPanel(NpgsqlDataSource db, IReadOnlyList<ChildProcess
             + $" unowned={ShardAddressing.DefaultShardCount - owners.Count}";
     }
 
+    /// <summary>True when every shard has a live lease held by a worker that is still up (a killed worker's shards have moved).</summary>
+    public async Task<bool> SettledAsync(CancellationToken cancellationToken)
+    {
+        var owners = await OwnersAsync(cancellationToken);
+        return owners.Count == ShardAddressing.DefaultShardCount
+            && owners.Values.All(o => workers.Any(w => w.Name == o && !w.Killed && !w.HasExited));
+    }
+
     private static string State(ChildProcess worker) =>
         worker.Killed ? "[red]killed (-9)[/]" : worker.HasExited ? "[red]exited[/]" : "[green]up[/]";
 

@@ -75,7 +75,18 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
         var flooding = FloodOnceSendingAsync(http, seeding, before, stop);
 
         var panel = new FleetPanel(db, workers, seeding.Senders);
-        var watch = new CampaignWatch(bus, output) { Extra = panel.RenderAsync, ExtraLine = panel.LineAsync };
+        // After the campaign, the screen stays until the killed worker's shards have moved (its
+        // leases expire within Shards__LeaseTtl), or the step's deadline says they did not.
+        Stopwatch? settling = null;
+        var settled = false;
+        async Task<bool> SettledAsync(CancellationToken cancellationToken)
+        {
+            settling ??= Stopwatch.StartNew();
+            settled = await panel.SettledAsync(cancellationToken);
+            return settled || settling.Elapsed > StepDeadline;
+        }
+
+        var watch = new CampaignWatch(bus, output) { Extra = panel.RenderAsync, ExtraLine = panel.LineAsync, Settled = SettledAsync };
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var killer = KillHalfwayAsync(watch, start.CampaignId, workers, panel, watching.Token);
         var final = await watch.RunAsync(start.CampaignId, stop);
@@ -84,7 +95,7 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
         await flooding;
 
         var witness = (await http.GetFromJsonAsync<Witness>("witness/summary", stop))!;
-        var matches = Summarise(final, witness, await FaultsPlayedAsync(http, stop));
+        var matches = Summarise(final, witness, seeding, await SimulatorCountsAsync(http, stop), settled);
         output.Line(string.Empty);
         output.Line("/metrics of every process:");
         foreach (var child in children)
@@ -160,23 +171,33 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
         }
     }
 
-    private bool Summarise(CampaignStatus final, Witness witness, IReadOnlyDictionary<string, long> faults)
+    private bool Summarise(CampaignStatus final, Witness witness, Seeding cast, SimulatorCounts simulator, bool settled)
     {
         var d = final.Deliveries;
+        // The cast is known by index (Seeding.KindOf): each privacy-restricted recipient and each
+        // unknown username fails (or is unknown, cut off by the kill), each USER_PRIVACY_RESTRICTED
+        // failure is an answer the simulator gave, and exactly those who opted out before are skipped.
+        var restricted = final.Failures.GetValueOrDefault("USER_PRIVACY_RESTRICTED");
+        var unknownNames = final.Failures.GetValueOrDefault("USERNAME_NOT_OCCUPIED");
+        var (castRestricted, castUnknown) = (cast.Count(RecipientKind.PrivacyRestricted), cast.Count(RecipientKind.Unknown));
         var checks = new List<(string What, string Campaign, string Witness, bool Ok)>
         {
             ("every recipient accounted for", $"{d.Total:N0} = {d.Sent + d.Failed + d.Skipped + d.Unknown + d.Unsent:N0} ended", "-",
                 final.State == CampaignState.Completed && d.Total == d.Sent + d.Failed + d.Skipped + d.Unknown + d.Unsent && d.Total == options.Recipients),
             // A send cut off by the kill may have reached Telegram before the worker died: those are "unknown", never resent.
             ("sent", $"{d.Sent:N0} (+{d.Unknown:N0} unknown)", $"{witness.Delivered:N0} delivered", witness.Delivered >= d.Sent && witness.Delivered <= d.Sent + d.Unknown),
-            ("failed", string.Join(", ", final.Failures.Where(f => f.Key != "RECIPIENT_OPTED_OUT").Select(f => $"{f.Key} {f.Value:N0}")) is { Length: > 0 } reasons ? $"{d.Failed:N0}: {reasons}" : $"{d.Failed:N0}", "-", true),
-            ("skipped (opted out)", $"{d.Skipped:N0}", "-", true),
+            ("failed", string.Join(", ", final.Failures.Where(f => f.Key != "RECIPIENT_OPTED_OUT").Select(f => $"{f.Key} {f.Value:N0}")) is { Length: > 0 } reasons ? $"{d.Failed:N0}: {reasons}" : $"{d.Failed:N0}",
+                $"{simulator.Sends.GetValueOrDefault("USER_PRIVACY_RESTRICTED"):N0} USER_PRIVACY_RESTRICTED answers",
+                restricted <= castRestricted && restricted + d.Unknown >= castRestricted && restricted <= simulator.Sends.GetValueOrDefault("USER_PRIVACY_RESTRICTED")
+                && unknownNames <= castUnknown && unknownNames + d.Unknown >= castUnknown),
+            ("skipped (opted out)", $"{d.Skipped:N0}", $"cast: {cast.Count(RecipientKind.OptedOutBefore):N0} opted out before", d.Skipped == cast.Count(RecipientKind.OptedOutBefore)),
             ("duplicates", "-", $"{witness.Duplicates}", witness.Duplicates == 0),
             ("sends inside FLOOD_WAIT", "-", $"{witness.SendsDuringFloodWait}", witness.SendsDuringFloodWait == 0),
             ("sends to opted-out users", "-", $"{witness.SendsToOptedOut}", witness.SendsToOptedOut == 0),
             ("sessions live twice (AUTH_KEY_DUPLICATED)", "-", $"{witness.AuthKeyDuplicatedCount}", witness.AuthKeyDuplicatedCount == 0),
+            ("every shard owned by a running worker", settled ? "yes" : "no", "-", settled),
             // What the simulator played (its /metrics): shown, not checked, since a small run may not reach them.
-            ("FLOOD_WAIT / PEER_FLOOD answers", "-", $"{faults.GetValueOrDefault("FLOOD_WAIT")} / {faults.GetValueOrDefault("PEER_FLOOD")}", true),
+            ("FLOOD_WAIT / PEER_FLOOD answers", "-", $"{simulator.Faults.GetValueOrDefault("FLOOD_WAIT")} / {simulator.Faults.GetValueOrDefault("PEER_FLOOD")}", true),
         };
         var matches = checks.All(c => c.Ok);
         if (output.Plain)
@@ -209,20 +230,26 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
         log.Write("demo", text);
     }
 
-    /// <summary>The faults the simulator played, by kind (<c>tgfleet_simulator_faults_total</c> on its /metrics).</summary>
-    private static async Task<IReadOnlyDictionary<string, long>> FaultsPlayedAsync(HttpClient sim, CancellationToken stop)
+    /// <summary>
+    /// What the simulator counted on its /metrics: the sends it answered, by outcome
+    /// (<c>tgfleet_simulator_sends_total</c>), and the faults it played, by kind (<c>tgfleet_simulator_faults_total</c>).
+    /// </summary>
+    private static async Task<SimulatorCounts> SimulatorCountsAsync(HttpClient sim, CancellationToken stop)
     {
-        var faults = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (Match m in FaultLine().Matches(await sim.GetStringAsync(new Uri("metrics", UriKind.Relative), stop)))
+        var counts = new SimulatorCounts(new Dictionary<string, long>(StringComparer.Ordinal), new Dictionary<string, long>(StringComparer.Ordinal));
+        foreach (Match m in CounterLine().Matches(await sim.GetStringAsync(new Uri("metrics", UriKind.Relative), stop)))
         {
-            faults[m.Groups["kind"].Value] = (long)double.Parse(m.Groups["count"].Value, CultureInfo.InvariantCulture);
+            (m.Groups["counter"].Value == "sends" ? counts.Sends : counts.Faults)[m.Groups["label"].Value] =
+                (long)double.Parse(m.Groups["count"].Value, CultureInfo.InvariantCulture);
         }
 
-        return faults;
+        return counts;
     }
 
-    [GeneratedRegex(@"^tgfleet_simulator_faults_total\{[^}]*kind=""(?<kind>[A-Z_]+)""[^}]*\} (?<count>[0-9.e+]+)", RegexOptions.Multiline)]
-    private static partial Regex FaultLine();
+    [GeneratedRegex(@"^tgfleet_simulator_(?<counter>sends|faults)_total\{[^}]*(?:outcome|kind)=""(?<label>[A-Za-z_]+)""[^}]*\} (?<count>[0-9.e+]+)", RegexOptions.Multiline)]
+    private static partial Regex CounterLine();
+
+    private sealed record SimulatorCounts(Dictionary<string, long> Sends, Dictionary<string, long> Faults);
 
     private static async Task<bool> FairShareAsync(NpgsqlDataSource db, List<ChildProcess> workers, CancellationToken stop)
     {

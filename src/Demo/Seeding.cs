@@ -113,11 +113,12 @@ internal sealed class Seeding(int senders, int recipients, int floodWaitSeconds)
 
     public override string ToString() =>
         $"{Senders.Count} senders ({PhoneNumber.Mask(Senders[0].Phone)} …; {Senders[0].Id} hits FLOOD_WAIT ({floodWaitSeconds} s), "
-        + (Senders.Count > 1 ? $"{Senders[1].Id} PEER_FLOOD" : "no PEER_FLOOD sender") + $") and {recipients} recipients "
+        + (Senders.Count > PeerFloodSender ? $"{Senders[PeerFloodSender - 1].Id} PEER_FLOOD" : "no PEER_FLOOD sender") + $") and {recipients} recipients "
         + $"({Count(RecipientKind.Replies)} reply, {Count(RecipientKind.RepliesStop)} reply STOP, {Count(RecipientKind.PrivacyRestricted)} privacy-restricted, "
         + $"{Count(RecipientKind.OptedOutBefore)} opted out before, {Count(RecipientKind.Unknown)} unknown usernames)";
 
-    private int Count(RecipientKind kind) => Enumerable.Range(1, recipients).Count(i => KindOf(i) == kind);
+    /// <summary>How many of the recipients are of <paramref name="kind"/>.</summary>
+    public int Count(RecipientKind kind) => Enumerable.Range(1, recipients).Count(i => KindOf(i) == kind);
 }
 
 internal enum RecipientKind

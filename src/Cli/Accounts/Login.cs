@@ -1,4 +1,6 @@
 using TgFleet.Contracts.Accounts;
+using TgFleet.Contracts.Addressing;
+using TgFleet.Contracts.Queries;
 
 namespace TgFleet.Cli.Accounts;
 
@@ -36,7 +38,7 @@ public sealed class Login(FleetBus bus)
         var authenticate = new Authenticate(CliContext.NewCommandId(), accountId, phone);
         var commands = new HashSet<Guid> { authenticate.CommandId };
         await bus.SendAsync(authenticate, cancellationToken);
-        progress($"Authenticate {PhoneNumber.Mask(phone)} sent to {Contracts.Addressing.ShardAddressing.QueueNameOf(accountId, bus.Shards)}");
+        progress($"Authenticate {PhoneNumber.Mask(phone)} sent to {ShardAddressing.QueueNameOf(accountId, bus.Shards)}");
         var wrong = 0;
         var online = false;
         while (true)
@@ -76,14 +78,15 @@ public sealed class Login(FleetBus bus)
                     break;
                 case AuthenticationState.Ready:
                     progress("logged in");
-                    if (online)
+                    // An account that was logged in already says "ready" again and has no status
+                    // change to publish: its status is asked (an "online" on its way meanwhile waits
+                    // on the bus).
+                    if (!online && !await IsOnlineAsync(accountId, cancellationToken))
                     {
-                        progress("online");
-                        return;
+                        await bus.NextEventAsync(e => e is AccountStatusChanged { Status: AccountStatus.Online } s && s.AccountId == accountId,
+                            $"{accountId} to be online", cancellationToken);
                     }
 
-                    await bus.NextEventAsync(e => e is AccountStatusChanged { Status: AccountStatus.Online } s && s.AccountId == accountId,
-                        $"{accountId} to be online", cancellationToken);
                     progress("online");
                     return;
                 case AuthenticationState.Failed when state.Reason is "PHONE_CODE_INVALID" && ++wrong < Attempts:
@@ -100,6 +103,13 @@ public sealed class Login(FleetBus bus)
                     throw new CliException(ExitCodes.Failed, $"the login of {accountId} failed: {state.State} {state.Reason}".TrimEnd());
             }
         }
+    }
+
+    private async Task<bool> IsOnlineAsync(string accountId, CancellationToken cancellationToken)
+    {
+        var info = await bus.AskAsync<GetAccount, AccountInfo>(new GetAccount(CliContext.NewCommandId(), accountId),
+            ShardSending.ShardAddress(accountId, bus.Shards), cancellationToken);
+        return info.Status == AccountStatus.Online;
     }
 
     private async Task SubmitAsync<T>(T command, HashSet<Guid> commands, CancellationToken cancellationToken)

@@ -22,6 +22,12 @@ public sealed class CampaignWatch(FleetBus bus, CliOutput output)
     /// <summary>Plain lines of the extra content (written with each plain campaign line).</summary>
     public Func<CancellationToken, Task<string?>>? ExtraLine { get; init; }
 
+    /// <summary>
+    /// Once the campaign has ended, the watch goes on until this is true (the demo: until a killed
+    /// worker's shards have moved), so that the last screen shows the extra content settled.
+    /// </summary>
+    public Func<CancellationToken, Task<bool>>? Settled { get; init; }
+
     /// <summary>Asks how the campaign stands now.</summary>
     public Task<CampaignStatus> StatusAsync(Guid campaignId, CancellationToken cancellationToken) =>
         bus.AskCampaignAsync<GetCampaign, CampaignStatus>(new GetCampaign(CliContext.NewCommandId(), campaignId), cancellationToken);
@@ -36,6 +42,8 @@ public sealed class CampaignWatch(FleetBus bus, CliOutput output)
             var written = DateTimeOffset.MinValue;
             while (true)
             {
+                var ended = CampaignScreen.HasEnded(status);
+                var done = ended && await IsSettledAsync(cancellationToken);
                 var line = CampaignScreen.Line(status);
                 if (ExtraLine is not null && await ExtraLine(cancellationToken) is { } extra)
                 {
@@ -43,13 +51,13 @@ public sealed class CampaignWatch(FleetBus bus, CliOutput output)
                 }
 
                 var now = TimeProvider.System.GetUtcNow();
-                if (!output.Json && (CampaignScreen.HasEnded(status) || (line != last && now - written >= PlainEvery)))
+                if (!output.Json && line != last && (ended || now - written >= PlainEvery))
                 {
                     output.Line(line);
                     (last, written) = (line, now);
                 }
 
-                if (CampaignScreen.HasEnded(status))
+                if (done)
                 {
                     return status;
                 }
@@ -61,15 +69,24 @@ public sealed class CampaignWatch(FleetBus bus, CliOutput output)
 
         await output.Console.Live(await RenderAsync(status, cancellationToken)).AutoClear(false).StartAsync(async live =>
         {
-            while (!CampaignScreen.HasEnded(status))
+            while (true)
             {
+                // Settled first, then drawn: the last screen shows what settled.
+                var done = CampaignScreen.HasEnded(status) && await IsSettledAsync(cancellationToken);
+                live.UpdateTarget(await RenderAsync(status, cancellationToken));
+                if (done)
+                {
+                    return;
+                }
+
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
                 status = await StatusAsync(campaignId, cancellationToken);
-                live.UpdateTarget(await RenderAsync(status, cancellationToken));
             }
         });
         return status;
     }
+
+    private async Task<bool> IsSettledAsync(CancellationToken cancellationToken) => Settled is null || await Settled(cancellationToken);
 
     private async Task<IRenderable> RenderAsync(CampaignStatus status, CancellationToken cancellationToken) =>
         CampaignScreen.Render(status, Extra is null ? [] : await Extra(cancellationToken));

@@ -7,9 +7,10 @@ namespace TgFleet.Tests.Cli;
 /// <summary>
 /// The demo as a person sees it: in a real terminal (tmux), short (two workers, three senders,
 /// 60 recipients), one live screen while the campaign runs and a worker is killed, the summary,
-/// then the fleet kept running until Ctrl+C.
+/// then the fleet kept running until Ctrl+C, which stops everything. Runs beside the demo without a
+/// terminal (each is mostly waiting on processes of its own).
 /// </summary>
-[TestFixture, Category("Cli")]
+[TestFixture, Category("Cli"), Parallelizable(ParallelScope.Self)]
 public sealed class When_the_demo_runs_at_a_terminal
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(4);
@@ -18,6 +19,7 @@ public sealed class When_the_demo_runs_at_a_terminal
     private string _ended = string.Empty;
     private string _history = string.Empty;
     private string _stopped = string.Empty;
+    private string _log = string.Empty;
     private IReadOnlyList<string> _left = [];
 
     [OneTimeSetUp]
@@ -33,6 +35,7 @@ public sealed class When_the_demo_runs_at_a_terminal
             _history = await terminal.HistoryAsync();
             await terminal.PressAsync("C-c");
             _stopped = await terminal.WaitForAsync("EXIT=", TimeSpan.FromSeconds(60));
+            _log = await File.ReadAllTextAsync(Demo.LogOf(_history));
         }
         finally
         {
@@ -63,7 +66,7 @@ public sealed class When_the_demo_runs_at_a_terminal
             .And.Contain("senders by state").And.Contain("demo-sender-02"), _running);
         Assert.That(_running, Does.Match(@"worker-1 +│ killed \(-9\) +│ +\d+ │ +\d+ │").And.Match(@"worker-2 +│ up +│ +\d+ │ +\d+ │"), _running);
         Assert.That(_history.Split('\n').Count(l => l.Contains("╭─tgfleet campaign", StringComparison.Ordinal)), Is.EqualTo(1), "one screen, redrawn in place:\n" + _history);
-        Assert.That(_history, Does.Contain("+4477*****001").And.Not.Contain("+447700900001"), "phones are shown masked only");
+        Assert.That(_history + _log, Does.Contain("+4477*****001").And.Not.Contain("+447700900001"), "phones are shown and logged masked only");
     }
 
     [Test]
@@ -85,6 +88,7 @@ public sealed class When_the_demo_runs_at_a_terminal
     public void Ctrl_C_then_stops_everything_it_started()
     {
         Assert.That(_stopped, Does.Contain("Ctrl+C: stopping everything").And.Contain("stopped; nothing left running").And.Contain("EXIT=0"), _stopped);
+        Assert.That(_log, Does.Contain("worker-2    | (exited with 0)"), "the surviving worker shut down gracefully; its output is in the log");
         Assert.That(_left, Is.Empty);
         Assert.That(Directory.GetDirectories(_root), Is.Empty, "the sandbox is removed");
     }

@@ -3,7 +3,7 @@ using TgFleet.Testing;
 
 namespace TgFleet.Tests.Cli;
 
-[TestFixture, Category("Cli")]
+[TestFixture, Category("Cli"), Parallelizable(ParallelScope.Self)]
 public sealed class When_the_demo_runs_without_a_terminal
 {
     private string _root = null!;
@@ -14,9 +14,9 @@ public sealed class When_the_demo_runs_without_a_terminal
     public async Task RunAsync()
     {
         _root = TestInfrastructure.CreateTempDirectory("demo");
-        // Short: two workers, four senders (one hits PEER_FLOOD, one a FLOOD_WAIT short enough for
-        // TDLib to wait out, so that the campaign has no 65 s tail), 150 recipients.
-        _run = ProcessRun.Start("dotnet", [Demo.Dll, "--workers", "2", "--senders", "4", "--recipients", "150", "--campaign-seconds", "8", "--flood-wait", "3",
+        // Short: two workers, three senders (one hits PEER_FLOOD, one a FLOOD_WAIT short enough for
+        // TDLib to wait out, so that the campaign has no 65 s tail), 60 recipients (every kind).
+        _run = ProcessRun.Start("dotnet", [Demo.Dll, "--workers", "2", "--senders", "3", "--recipients", "60", "--campaign-seconds", "4", "--flood-wait", "3",
             "--data", _root],
             workingDirectory: Repository.Root);
         _exit = await _run.ExitAsync(TimeSpan.FromMinutes(5));
@@ -37,6 +37,10 @@ public sealed class When_the_demo_runs_without_a_terminal
         Assert.That(_run.Output, Does.Contain("the summary matches the witness"));
         Assert.That(_run.Output, Does.Contain("ok   duplicates: campaign -, witness 0").And.Contain("ok   sends inside FLOOD_WAIT: campaign -, witness 0")
             .And.Contain("ok   sends to opted-out users: campaign -, witness 0"));
+        // 60 recipients: 4 privacy-restricted, 1 unknown username, 2 opted out before (Seeding.KindOf).
+        Assert.That(_run.Output, Does.Match(@"ok   failed: campaign \d+: .*USER_PRIVACY_RESTRICTED \d, witness \d+ USER_PRIVACY_RESTRICTED answers")
+            .And.Contain("ok   skipped (opted out): campaign 2, witness cast: 2 opted out before")
+            .And.Contain("ok   every shard owned by a running worker: campaign yes"));
         Assert.That(_run.Output, Does.Match(@"FLOOD_WAIT / PEER_FLOOD answers: campaign -, witness [1-9]\d* / [1-9]"), "both faults were played");
     }
 

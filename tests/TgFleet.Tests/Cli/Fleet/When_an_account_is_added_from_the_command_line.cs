@@ -34,6 +34,17 @@ public sealed class When_an_account_is_added_from_the_command_line
     }
 
     [Test]
+    public async Task Adding_it_again_says_at_once_that_it_is_logged_in_and_online_without_a_new_code()
+    {
+        // The worker answers "ready" again and has no status change to publish: the login asks.
+        var again = await CliFleet.RunAsync("accounts", "add", _account, "--phone", _phone, "--timeout", "20");
+
+        Assert.That(again.ExitCode, Is.Zero, again.ToString());
+        Assert.That(again.Stdout, Does.Contain($"{_account}: logged in").And.Contain($"{_account}: online").And.Not.Contain("login code"), again.ToString());
+        Assert.That(await CliFleet.Bed.PendingCodeStatusAsync(_phone), Is.EqualTo(HttpStatusCode.NotFound), "no second login code was sent");
+    }
+
+    [Test]
     public async Task Show_answers_its_status_and_masked_phone_as_JSON()
     {
         var shown = await CliFleet.RunAsync("accounts", "show", _account, "--json");
