@@ -124,7 +124,9 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
         {
             // An answer of this command was not published (the lease lapsed meanwhile): acknowledging
             // the delivery would leave its publisher without one. Its next owner answers it.
-            throw new OperationCanceledException($"Shard {shard}'s lease lapsed before the command's answer was published: it goes back to its queue.");
+            LapsedShards.HandBack(context.ReceiveContext);
+            throw new OperationCanceledException($"Shard {shard}'s lease lapsed before the command's answer was published: it goes back to its queue.", null,
+                context.ReceiveContext.CancellationToken);
         }
     }
 
