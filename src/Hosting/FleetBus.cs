@@ -15,6 +15,15 @@ public sealed class RabbitMqOptions
     /// <summary>An amqp:// URI with user, password and virtual host, e.g. <c>amqp://fleet:secret@rabbit:5672/tgfleet</c>.</summary>
     [Required(ErrorMessage = "RabbitMq:Uri is required (amqp://user:password@host:port/vhost).")]
     public Uri? Uri { get; set; }
+
+    /// <summary>
+    /// The AMQP heartbeat asked of the broker (default 10 s). It is how soon RabbitMQ notices a
+    /// process that is frozen (SIGSTOP, a stalled VM) and hands its unacknowledged deliveries back
+    /// to the queue: a frozen worker's prefetched commands wait that long (two to three
+    /// heartbeats), not the broker's default of 60 s (docs/fencing.md).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:10:00", ErrorMessage = "RabbitMq:Heartbeat must be between 2 s and 10 min.")]
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Registers MassTransit on RabbitMQ; the bus's own health check joins readiness.</summary>
@@ -41,7 +50,8 @@ public static class FleetBus
             configure?.Invoke(bus);
             bus.UsingRabbitMq((context, cfg) =>
             {
-                cfg.Host(context.GetRequiredService<IOptions<RabbitMqOptions>>().Value.Uri);
+                var rabbitMq = context.GetRequiredService<IOptions<RabbitMqOptions>>().Value;
+                cfg.Host(rabbitMq.Uri, h => h.Heartbeat(rabbitMq.Heartbeat));
                 // Publishers in other languages may give enums by name (docs/messaging.md); events keep numbers.
                 cfg.ConfigureJsonSerializerOptions(options =>
                 {

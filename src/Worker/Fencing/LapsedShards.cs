@@ -44,10 +44,27 @@ public sealed class LapsedShards
     {
         foreach (var (context, of) in _running)
         {
-            if (of == shard && context is BaseReceiveContext cancellable)
+            if (of == shard)
             {
-                cancellable.Cancel();
+                HandBack(context);
             }
+        }
+    }
+
+    /// <summary>
+    /// Cancels one delivery: MassTransit then writes nothing for it (no ack, no nack), and the broker
+    /// returns it to the queue when the endpoint's channel closes — at once when fencing stops the
+    /// endpoint, or already, when the broker closed the connection of a worker that was frozen
+    /// (RabbitMq:Heartbeat). Writing nothing matters after a long pause: the connection's socket is
+    /// then dead, and RabbitMQ.Client 7.2.2 blocks every writer for good once 128 frames wait for a
+    /// dead socket, which stops the connection's shutdown and so the worker's rejoining
+    /// (rabbitmq-dotnet-client issue 1930; docs/fencing.md).
+    /// </summary>
+    internal static void HandBack(ReceiveContext context)
+    {
+        if (context is BaseReceiveContext cancellable)
+        {
+            cancellable.Cancel();
         }
     }
 
@@ -79,8 +96,9 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
         if (ownership.IsLapsed(shard))
         {
             ownership.FenceNow();
-            // Not rescued by MassTransit: the delivery is returned to the queue, not faulted.
-            throw new OperationCanceledException($"Shard {shard}'s lease lapsed: the command goes back to its queue.");
+            // Handed back, not faulted: nothing is written for the delivery, and it returns to the queue.
+            LapsedShards.HandBack(context.ReceiveContext);
+            throw new OperationCanceledException($"Shard {shard}'s lease lapsed: the command goes back to its queue.", null, context.ReceiveContext.CancellationToken);
         }
 
         using (lapsed.Running(context.ReceiveContext, shard))
@@ -91,7 +109,8 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
             }
             catch (Exception e) when (e is not OperationCanceledException && ownership.IsLapsed(shard))
             {
-                throw new OperationCanceledException($"Shard {shard}'s lease lapsed while the command ran: it goes back to its queue.", e);
+                LapsedShards.HandBack(context.ReceiveContext);
+                throw new OperationCanceledException($"Shard {shard}'s lease lapsed while the command ran: it goes back to its queue.", e, context.ReceiveContext.CancellationToken);
             }
         }
     }
@@ -128,7 +147,7 @@ public sealed class ShardLeasePublishFilter<T>(ShardOwnership ownership, Microso
 
 /// <summary>
 /// Wraps the shard host: a shard that was lost or fenced has its running commands handed back
-/// (<see cref="LapsedShards.HandBack"/>) before its endpoint stops.
+/// (<see cref="LapsedShards.HandBack(int)"/>) before its endpoint stops.
 /// </summary>
 public sealed class HandBackOnLoss(IShardHost inner, LapsedShards lapsed) : IShardHost
 {

@@ -137,27 +137,43 @@ internal sealed partial class PausedFleet : IAsyncDisposable
     /// <summary>
     /// Sends from every account, pauses the victim (its gate running) for at least
     /// <paramref name="pause"/>, sending again meanwhile; returns how long after the SIGSTOP the
-    /// last of its accounts was online on the survivor.
+    /// last of its accounts was online on the survivor, and how long until the survivor had sent
+    /// every message sent to the victim's accounts during the pause, while the victim was still
+    /// frozen. Those commands were delivered to the frozen worker (its consumers had credit): they
+    /// come back only when the broker notices the frozen connection (its heartbeat). With
+    /// <paramref name="burst"/>, each victim account is sent that many more messages at once
+    /// during the pause: the frozen worker holds them all when it continues.
     /// </summary>
-    public async Task<TimeSpan> PauseVictimWhileSendingAsync(TimeSpan pause)
+    public async Task<(TimeSpan TakeOver, TimeSpan Resent)> PauseVictimWhileSendingAsync(TimeSpan pause, int burst = 0)
     {
         await SendFromAllAsync("before");
-        var takeOver = TimeSpan.Zero;
+        var (takeOver, resent) = (TimeSpan.Zero, TimeSpan.Zero);
         await PauseAsync(pause, async since =>
         {
-            await SendFromAllAsync("during");
+            var during = await SendFromAllAsync("during", Victims);
+            await SendFromAllAsync("during", Residents);
+            for (var i = 0; i < burst; i++)
+            {
+                await SendFromAllAsync($"burst {i}", Victims);
+            }
+
             takeOver = Stopwatch.GetElapsedTime(since, await WaitForVictimsOnlineAsync(since, TimeSpan.FromSeconds(60)));
+            await Wait.UntilAsync(() => during.All(id => Fleet.Events.Since<MessageSent>(0).Any(e => e.Message.CommandId == id)), TimeSpan.FromSeconds(60),
+                () => $"{during.Count(id => !Fleet.Events.Since<MessageSent>(0).Any(e => e.Message.CommandId == id))} of the victim's {during.Count} sends not sent by the survivor while the victim is frozen\n" + Fleet.Describe());
+            resent = Stopwatch.GetElapsedTime(since);
         }, Victim.Run.Pid);
-        return takeOver;
+        return (takeOver, resent);
     }
 
     /// <summary>
-    /// After a pause: every command has exactly one outcome and the recipient got exactly the
+    /// After a pause: the paused worker is back with its share of the shards, every command has exactly one outcome and the recipient got exactly the
     /// messages reported sent, no session ran twice, nothing is in an <c>_error</c> queue, and every
     /// account sends again.
     /// </summary>
     public async Task AssertNothingLostOrDoubledAsync()
     {
+        // The resumed worker fenced and rejoined as a fresh member: it holds its share again.
+        await Fleet.WaitForFairShareAsync(Victim, Survivor);
         await WaitForEveryOutcomeAsync(TimeSpan.FromSeconds(60));
         var again = await EveryAccountSendsAgainAsync(TimeSpan.FromSeconds(60));
 
