@@ -34,7 +34,7 @@ public sealed partial class AccountLifecycle(AccountRegistry registry, SessionSt
 
         if (runtime is not null)
         {
-            await runtime.LogOutAsync(commandId, ct);
+            await runtime.Login.LogOutAsync(commandId, ct);
             await registry.RemoveAsync(accountId, ct);
         }
 

@@ -35,7 +35,7 @@ public sealed partial class AccountRegistry : IAsyncDisposable
         _logger = services.Loggers.CreateLogger<AccountRegistry>();
         services.Metrics.TrackClients(() => _runtimes.Count);
         services.Metrics.TrackAccounts(() => _runtimes.Values
-            .GroupBy(r => r.Status is { } status ? AccountRuntime.StatusName(status) : "logging_in", StringComparer.Ordinal)
+            .GroupBy(r => r.Status.Current is { } status ? AccountStatusTracker.StatusName(status) : "logging_in", StringComparer.Ordinal)
             .Select(g => new System.Diagnostics.Metrics.Measurement<int>(g.Count(), new KeyValuePair<string, object?>("status", g.Key))));
     }
 
@@ -184,7 +184,7 @@ public sealed partial class AccountRegistry : IAsyncDisposable
             return (own, "SET");
         }
 
-        var pooled = proxies.PickFromPool(_runtimes.Values.Select(r => r.CurrentProxy));
+        var pooled = proxies.PickFromPool(_runtimes.Values.Select(r => r.Proxy.Current));
         return pooled is not null ? (pooled, own is null ? "POOL_ASSIGNED" : "FAILOVER") : (own, own is null ? null : "SET");
     }
 

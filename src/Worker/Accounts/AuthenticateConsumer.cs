@@ -12,6 +12,6 @@ public sealed class AuthenticateConsumer(AccountCommands commands) : IConsumer<A
         ArgumentNullException.ThrowIfNull(context);
         var m = context.Message;
         return commands.HandleAsync(context, m.CommandId, m.AccountId, startIfNew: true,
-            (runtime, ct) => runtime.SetPhoneAsync(m.CommandId, PhoneNumber.TryNormalize(m.Phone, out var phone) ? phone : m.Phone, ct));
+            (runtime, ct) => runtime.Login.SetPhoneAsync(m.CommandId, PhoneNumber.TryNormalize(m.Phone, out var phone) ? phone : m.Phone, ct));
     }
 }

@@ -12,6 +12,6 @@ public sealed class SubmitAuthenticationCodeConsumer(AccountCommands commands) :
         ArgumentNullException.ThrowIfNull(context);
         var m = context.Message;
         return commands.HandleAsync(context, m.CommandId, m.AccountId, startIfNew: false,
-            (runtime, ct) => runtime.SubmitCodeAsync(m.CommandId, m.Code, ct));
+            (runtime, ct) => runtime.Login.SubmitCodeAsync(m.CommandId, m.Code, ct));
     }
 }

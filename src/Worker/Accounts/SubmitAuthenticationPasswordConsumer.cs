@@ -12,6 +12,6 @@ public sealed class SubmitAuthenticationPasswordConsumer(AccountCommands command
         ArgumentNullException.ThrowIfNull(context);
         var m = context.Message;
         return commands.HandleAsync(context, m.CommandId, m.AccountId, startIfNew: false,
-            (runtime, ct) => runtime.SubmitPasswordAsync(m.CommandId, m.Password, ct));
+            (runtime, ct) => runtime.Login.SubmitPasswordAsync(m.CommandId, m.Password, ct));
     }
 }

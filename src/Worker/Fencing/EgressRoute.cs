@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using TgFleet.Contracts.Accounts;
 using TgFleet.Gate;
-using TgFleet.Worker.Accounts;
+using TgFleet.Worker.Proxies;
 using Td = TgFleet.Tdlib.Api;
 
 namespace TgFleet.Worker.Fencing;
@@ -46,7 +46,7 @@ public sealed class EgressRoute
     {
         if (_host is null)
         {
-            return own is null ? null : AccountRuntime.TdProxy(own);
+            return own is null ? null : AccountProxyRoute.TdProxy(own);
         }
 
         if (own is { Kind: ProxyKind.MtProto } && await RelayAsync(accountId, own, cancellationToken) is { } relay)

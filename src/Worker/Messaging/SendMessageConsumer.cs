@@ -44,7 +44,7 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         // One send of an account at a time reaches Telegram: its previous one's answer first.
         await outcomes.SettledAsync(runtime, context.CancellationToken);
         SendStart? start = null;
-        var attempt = await runtime.SendAsync(command, async target =>
+        var attempt = await runtime.Sending.SendAsync(command, async target =>
         {
             start = await journal.StartAsync(new SendRow(command.CommandId, command.AccountId, runtime.Shard, runtime.Epoch, target.ChatId, target.TextHash),
                 target.RecipientUserId, JournalEntry.BodyHash(command));

@@ -223,7 +223,7 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
                 await runtime.WaitForStateAsync(AuthenticationState.Ready, options.Value.RestoreWait, cancellationToken);
                 var since = row.CreatedAt - TimeSpan.FromMinutes(1);
                 var known = await journal.SentIdsAsync(row.AccountId, row.ChatId, since, cancellationToken);
-                if (await runtime.FindSentAsync(row.ChatId, row.TextHash, since, known, cancellationToken) is { } found)
+                if (await runtime.Sending.FindSentAsync(row.ChatId, row.TextHash, since, known, cancellationToken) is { } found)
                 {
                     return new SendResult(new MessageSent(row.CommandId, row.AccountId, found.ChatId, found.Id, DateTimeOffset.FromUnixTimeSeconds(found.Date)), null);
                 }

@@ -42,8 +42,8 @@ public sealed class AccountProxyCommands(AccountRegistry registry, AccountProxie
         if (registry.Find(accountId) is { IsClosed: false } runtime)
         {
             // Cleared: back to the pool when there is one, else direct.
-            var next = proxy ?? proxies.PickFromPool(registry.Running.Where(r => r != runtime).Select(r => r.CurrentProxy));
-            await runtime.UseProxyAsync(next, next is null || proxy is not null ? reason : "POOL_ASSIGNED", commandId, cancellationToken: ct);
+            var next = proxy ?? proxies.PickFromPool(registry.Running.Where(r => r != runtime).Select(r => r.Proxy.Current));
+            await runtime.Proxy.UseProxyAsync(next, next is null || proxy is not null ? reason : "POOL_ASSIGNED", commandId, cancellationToken: ct);
         }
         else
         {

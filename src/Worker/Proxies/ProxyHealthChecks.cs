@@ -28,7 +28,7 @@ public sealed partial class ProxyHealthChecks(AccountRegistry registry, AccountP
         try
         {
             var running = registry.Running;
-            var inUse = proxies.Pool.Concat(running.Select(r => r.CurrentProxy).OfType<ProxySettings>())
+            var inUse = proxies.Pool.Concat(running.Select(r => r.Proxy.Current).OfType<ProxySettings>())
                 .DistinctBy(AccountProxies.Key, StringComparer.OrdinalIgnoreCase).ToList();
             var healthyCount = 0;
             foreach (var proxy in inUse)
@@ -44,10 +44,10 @@ public sealed partial class ProxyHealthChecks(AccountRegistry registry, AccountP
             _metrics.Checked(healthyCount, inUse.Count - healthyCount);
 
             var moved = 0;
-            foreach (var runtime in running.Where(r => r.CurrentProxy is { } p && !proxies.IsHealthy(p) && !r.IsClosed))
+            foreach (var runtime in running.Where(r => r.Proxy.Current is { } p && !proxies.IsHealthy(p) && !r.IsClosed))
             {
-                var failed = runtime.CurrentProxy!;
-                var target = proxies.PickFromPool(registry.Running.Select(r => r.CurrentProxy));
+                var failed = runtime.Proxy.Current!;
+                var target = proxies.PickFromPool(registry.Running.Select(r => r.Proxy.Current));
                 if (target is null)
                 {
                     Log.NoHealthyProxy(logger, runtime.AccountId, AccountProxies.Key(failed));
@@ -56,7 +56,7 @@ public sealed partial class ProxyHealthChecks(AccountRegistry registry, AccountP
 
                 try
                 {
-                    await runtime.UseProxyAsync(target, "FAILOVER", previous: AccountProxies.Key(failed), cancellationToken: cancellationToken);
+                    await runtime.Proxy.UseProxyAsync(target, "FAILOVER", previous: AccountProxies.Key(failed), cancellationToken: cancellationToken);
                     moved++;
                     _metrics.FailedOver();
                 }
@@ -113,7 +113,7 @@ public sealed partial class ProxyHealthChecks(AccountRegistry registry, AccountP
         {
             await _probe.SendAsync(new Td.TestProxy
             {
-                Proxy = AccountRuntime.TdProxy(proxy),
+                Proxy = AccountProxyRoute.TdProxy(proxy),
                 DcId = 2,
                 Timeout = timeout.TotalSeconds,
             }, timeout + TimeSpan.FromSeconds(2), cancellationToken);

@@ -52,7 +52,7 @@ public sealed class AccountQueries(NpgsqlDataSource db)
         {
             null => (Array.Empty<string>(), Array.Empty<string>()),
             AccountStatus.LoggedOut => (Array.Empty<string>(), NotLoggedOut),
-            { } status => (new[] { AccountRuntime.StatusName(status) }, Array.Empty<string>()),
+            { } status => (new[] { AccountStatusTracker.StatusName(status) }, Array.Empty<string>()),
         };
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var rows = await conn.QueryAsync<Row>(new CommandDefinition(ListSql,

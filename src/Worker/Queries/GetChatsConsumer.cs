@@ -12,6 +12,6 @@ public sealed class GetChatsConsumer(TelegramQueries queries) : IConsumer<GetCha
         ArgumentNullException.ThrowIfNull(context);
         var m = context.Message;
         return queries.AnswerAsync(context, m.CommandId, m.AccountId,
-            async (runtime, ct) => new ChatList(m.AccountId, await runtime.GetChatsAsync(m.Limit, ct)));
+            async (runtime, ct) => new ChatList(m.AccountId, await runtime.Queries.GetChatsAsync(m.Limit, ct)));
     }
 }

@@ -11,6 +11,6 @@ public sealed class GetMeConsumer(TelegramQueries queries) : IConsumer<GetMe>
     {
         ArgumentNullException.ThrowIfNull(context);
         var m = context.Message;
-        return queries.AnswerAsync(context, m.CommandId, m.AccountId, (runtime, ct) => runtime.GetMeAsync(ct));
+        return queries.AnswerAsync(context, m.CommandId, m.AccountId, (runtime, ct) => runtime.Queries.GetMeAsync(ct));
     }
 }

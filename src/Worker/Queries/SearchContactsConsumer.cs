@@ -12,6 +12,6 @@ public sealed class SearchContactsConsumer(TelegramQueries queries) : IConsumer<
         ArgumentNullException.ThrowIfNull(context);
         var m = context.Message;
         return queries.AnswerAsync(context, m.CommandId, m.AccountId,
-            async (runtime, ct) => new ContactList(m.AccountId, await runtime.SearchContactsAsync(m.Query ?? string.Empty, m.Limit, ct)));
+            async (runtime, ct) => new ContactList(m.AccountId, await runtime.Queries.SearchContactsAsync(m.Query ?? string.Empty, m.Limit, ct)));
     }
 }

@@ -11,7 +11,7 @@ namespace TgFleet.Worker.Queries;
 /// SearchContacts) after the command pipeline has validated it: this worker must own the account's shard
 /// (<c>SHARD_NOT_OWNED</c>), know the account (<c>ACCOUNT_UNKNOWN</c>: no runtime here and no
 /// <c>accounts</c> row) and have it logged in (<c>ACCOUNT_NOT_READY</c>); a TDLib error or no
-/// answer is rejected too (<see cref="AccountRuntime.QueryReason"/>, <c>TDLIB_TIMEOUT</c>).
+/// answer is rejected too (<see cref="TelegramReasons.OfQuery"/>, <c>TDLIB_TIMEOUT</c>).
 /// Read-only, so nothing is journalled: a redelivered query is simply answered again.
 /// </summary>
 public sealed partial class TelegramQueries(AccountRegistry registry, AccountStore accounts, ILogger<TelegramQueries> logger)
@@ -61,7 +61,7 @@ public sealed partial class TelegramQueries(AccountRegistry registry, AccountSto
         }
         catch (TdException e)
         {
-            var reason = AccountRuntime.QueryReason(e);
+            var reason = TelegramReasons.OfQuery(e);
             Log.TdlibFailed(logger, typeof(TQuery).Name, commandId, accountId, e.Code, e.TdlibMessage);
             context.Refuse("AccountId", reason, $"TDLib answered {e.Code}: {e.TdlibMessage}");
             return;

@@ -24,7 +24,7 @@ public sealed partial class PeriodicCheckpoints(AccountRegistry registry, IOptio
 
             try
             {
-                written += await runtime.CheckpointAsync(cancellationToken) ? 1 : 0;
+                written += await runtime.Sessions.CheckpointAsync(cancellationToken) ? 1 : 0;
             }
             catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
             {

@@ -161,13 +161,13 @@ internal sealed class AccountTestBed : IAsyncDisposable
     public async Task<AccountRuntime> LogInAsync(AccountRuntimeServices worker, string accountId, string phone, string? password = null)
     {
         var runtime = await StartRuntimeAsync(worker, accountId);
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await Observed.WaitForAsync(accountId, AuthenticationState.AwaitingCode);
-        await runtime.SubmitCodeAsync(Guid.NewGuid(), await Sim.CodeAsync(phone), CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(Guid.NewGuid(), await Sim.CodeAsync(phone), CancellationToken.None);
         if (password is not null)
         {
             await Observed.WaitForAsync(accountId, AuthenticationState.AwaitingPassword);
-            await runtime.SubmitPasswordAsync(Guid.NewGuid(), password, CancellationToken.None);
+            await runtime.Login.SubmitPasswordAsync(Guid.NewGuid(), password, CancellationToken.None);
         }
 
         await Observed.WaitForAsync(accountId, AuthenticationState.Ready);

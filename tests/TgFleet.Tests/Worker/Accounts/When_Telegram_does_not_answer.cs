@@ -30,7 +30,7 @@ public sealed class When_Telegram_does_not_answer
         var runtime = await _bed.StartRuntimeAsync(worker, account);
         await _bed.Sim.SetReachableAsync(false);
 
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         var failed = await _bed.Observed.WaitForAsync(account, AuthenticationState.Failed);
 
         Assert.That(failed.Reason, Is.EqualTo("LOGIN_STEP_TIMEOUT"));

@@ -23,15 +23,15 @@ public sealed class When_a_login_step_is_wrong
         await _bed.Sim.SeedAccountAsync(phone);
         var account = AccountTestBed.NewAccountId();
         var runtime = await _bed.StartRuntimeAsync(_bed.NewWorker(), account);
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode);
         var code = await _bed.Sim.CodeAsync(phone);
         var wrong = code == "11111" ? "22222" : "11111";
 
         var submit = Guid.NewGuid();
-        await runtime.SubmitCodeAsync(submit, wrong, CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(submit, wrong, CancellationToken.None);
         var failed = await _bed.Observed.WaitForAsync(account, AuthenticationState.Failed);
-        await runtime.SubmitCodeAsync(Guid.NewGuid(), code, CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(Guid.NewGuid(), code, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.Ready);
 
         Assert.That(failed.Reason, Is.EqualTo("PHONE_CODE_INVALID"));
@@ -46,16 +46,16 @@ public sealed class When_a_login_step_is_wrong
         await _bed.Sim.SeedAccountAsync(phone);
         var account = AccountTestBed.NewAccountId();
         var runtime = await _bed.StartRuntimeAsync(_bed.NewWorker(), account);
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode);
         var code = await _bed.Sim.CodeAsync(phone);
         await _bed.Sim.SetFaultsAsync(phone, new AccountFaults(ExpireCode: true));
 
-        await runtime.SubmitCodeAsync(Guid.NewGuid(), code, CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(Guid.NewGuid(), code, CancellationToken.None);
         var failed = await _bed.Observed.WaitForAsync(account, AuthenticationState.Failed);
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode, occurrence: 2);
-        await runtime.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.Ready);
 
         Assert.That(failed.Reason, Is.EqualTo("PHONE_CODE_EXPIRED"));
@@ -68,12 +68,12 @@ public sealed class When_a_login_step_is_wrong
         await _bed.Sim.SeedAccountAsync(phone, password: "right-one", hint: "h");
         var account = AccountTestBed.NewAccountId();
         var runtime = await _bed.StartRuntimeAsync(_bed.NewWorker(), account);
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode);
-        await runtime.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingPassword);
 
-        await runtime.SubmitPasswordAsync(Guid.NewGuid(), "wrong-one-xyz", CancellationToken.None);
+        await runtime.Login.SubmitPasswordAsync(Guid.NewGuid(), "wrong-one-xyz", CancellationToken.None);
         var failed = await _bed.Observed.WaitForAsync(account, AuthenticationState.Failed);
 
         Assert.That(failed.Reason, Is.EqualTo("PASSWORD_HASH_INVALID"));
@@ -89,7 +89,7 @@ public sealed class When_a_login_step_is_wrong
         var account = AccountTestBed.NewAccountId();
         var runtime = await _bed.StartRuntimeAsync(_bed.NewWorker(), account);
 
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         var failed = await _bed.Observed.WaitForAsync(account, AuthenticationState.Failed);
 
         Assert.That(failed.Reason, Is.EqualTo("PHONE_NUMBER_INVALID"));
@@ -102,10 +102,10 @@ public sealed class When_a_login_step_is_wrong
         var phone = SimulatorHarness.NewPhone();
         var account = AccountTestBed.NewAccountId();
         var runtime = await _bed.StartRuntimeAsync(_bed.NewWorker(), account);
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode);
 
-        await runtime.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
         var failed = await _bed.Observed.WaitForAsync(account, AuthenticationState.Failed);
 
         Assert.That(failed.Reason, Is.EqualTo("PHONE_NUMBER_UNREGISTERED"));
@@ -119,10 +119,10 @@ public sealed class When_a_login_step_is_wrong
         await _bed.Sim.SetFaultsAsync(phone, new AccountFaults(CodeRequestLimit: 1));
         var account = AccountTestBed.NewAccountId();
         var runtime = await _bed.StartRuntimeAsync(_bed.NewWorker(), account);
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode);
 
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         var failed = await _bed.Observed.WaitForAsync(account, AuthenticationState.Failed);
 
         Assert.That(failed.Reason, Does.StartWith("FLOOD_WAIT_"));

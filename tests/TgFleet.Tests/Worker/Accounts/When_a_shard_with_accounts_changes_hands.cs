@@ -36,9 +36,9 @@ public sealed class When_a_shard_with_accounts_changes_hands
         var firstHost = new AccountShardHost(new NoEndpoints(), first);
         await firstHost.StartAsync(lease, CancellationToken.None);
         var runtime = await first.GetOrStartAsync(account, CancellationToken.None);
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode);
-        await runtime.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.Ready);
 
         await firstHost.StopAsync(lease, ShardStopReason.Rebalanced, CancellationToken.None);
@@ -63,9 +63,9 @@ public sealed class When_a_shard_with_accounts_changes_hands
         var host = new AccountShardHost(new NoEndpoints(), registry);
         await host.StartAsync(lease, CancellationToken.None);
         var runtime = await registry.GetOrStartAsync(account, CancellationToken.None);
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode);
-        await runtime.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.Ready);
         await Testing.Wait.UntilAsync(async () => await _bed.SessionRowAsync(account) is not null, AccountTestBed.Deadline);
         var before = (await _bed.SessionRowAsync(account))!.Value;

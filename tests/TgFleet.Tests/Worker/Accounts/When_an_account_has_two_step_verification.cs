@@ -24,11 +24,11 @@ public sealed class When_an_account_has_two_step_verification
         var account = AccountTestBed.NewAccountId();
         var runtime = await _bed.StartRuntimeAsync(_bed.NewWorker(), account);
 
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode);
-        await runtime.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
         var awaiting = await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingPassword);
-        await runtime.SubmitPasswordAsync(Guid.NewGuid(), password, CancellationToken.None);
+        await runtime.Login.SubmitPasswordAsync(Guid.NewGuid(), password, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.Ready);
 
         Assert.That(awaiting.PasswordHint, Is.EqualTo("the horse"));

@@ -24,11 +24,11 @@ public sealed class When_an_account_logs_in_with_a_code
         var runtime = await _bed.StartRuntimeAsync(_bed.NewWorker(), account);
         var authenticate = Guid.NewGuid();
 
-        await runtime.SetPhoneAsync(authenticate, phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(authenticate, phone, CancellationToken.None);
         var awaiting = await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode);
         var code = (await _bed.CodeViewAsync(phone)).Code;
         var submit = Guid.NewGuid();
-        await runtime.SubmitCodeAsync(submit, code, CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(submit, code, CancellationToken.None);
         var ready = await _bed.Observed.WaitForAsync(account, AuthenticationState.Ready);
         await Testing.Wait.UntilAsync(async () => await _bed.SessionRowAsync(account) is not null, AccountTestBed.Deadline);
 

@@ -30,8 +30,8 @@ public sealed class When_an_account_moves_to_another_worker
         var second = await _bed.StartRuntimeAsync(_bed.NewWorker(), account, stored);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.Ready, occurrence: 2);
 
-        Assert.That(second.Directory, Is.Not.EqualTo(first.Directory));
-        Assert.That(Directory.Exists(first.Directory), Is.False, "the first worker's local copy is gone");
+        Assert.That(second.Sessions.Directory, Is.Not.EqualTo(first.Sessions.Directory));
+        Assert.That(Directory.Exists(first.Sessions.Directory), Is.False, "the first worker's local copy is gone");
         Assert.That(_bed.Observed.Of(account).Select(c => c.State),
             Is.EqualTo(new[] { AuthenticationState.AwaitingCode, AuthenticationState.Ready, AuthenticationState.Ready }));
         Assert.That(await _bed.PendingCodeStatusAsync(phone), Is.EqualTo(HttpStatusCode.NotFound), "no new login code was requested");

@@ -22,12 +22,12 @@ public sealed class When_the_lease_has_moved_on
         await _bed.Sim.SeedAccountAsync(phone);
         var account = AccountTestBed.NewAccountId();
         var runtime = await _bed.StartRuntimeAsync(_bed.NewWorker(), account, epoch: AccountTestBed.LeaseEpoch - 1);
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.AwaitingCode);
-        await runtime.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.Ready);
 
-        var written = await runtime.CheckpointAsync(CancellationToken.None);
+        var written = await runtime.Sessions.CheckpointAsync(CancellationToken.None);
 
         Assert.That(written, Is.False);
         Assert.That(await _bed.SessionRowAsync(account), Is.Null);

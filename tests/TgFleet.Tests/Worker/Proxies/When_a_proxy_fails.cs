@@ -63,7 +63,7 @@ public sealed class When_a_proxy_fails
         await Wait.UntilAsync(() => _bed.Published<AccountProxyChanged>(p => p.CommandId == set.CommandId).Any(), TimeSpan.FromSeconds(20));
 
         var runtime = _bed.Registry.Find(account)!;
-        Assert.That(runtime.CurrentProxy, Is.EqualTo(set.Proxy));
+        Assert.That(runtime.Proxy.Current, Is.EqualTo(set.Proxy));
         await using (var conn = await _bed.Bed.Db.OpenConnectionAsync())
         {
             var stored = await conn.QuerySingleAsync<byte[]>("SELECT secret FROM account_proxies WHERE account_id = @Account", new { Account = account });
@@ -79,7 +79,7 @@ public sealed class When_a_proxy_fails
         await Wait.UntilAsync(() => _bed.Published<AccountProxyChanged>(p => p.CommandId == clear.CommandId).Any(), TimeSpan.FromSeconds(20));
 
         Assert.That(await _bed.Bed.Proxies.LoadAsync(account, CancellationToken.None), Is.Null);
-        Assert.That(runtime.CurrentProxy?.Server, Is.AnyOf(First, Second), "back on the pool");
+        Assert.That(runtime.Proxy.Current?.Server, Is.AnyOf(First, Second), "back on the pool");
     }
 
     [Test]
@@ -95,7 +95,7 @@ public sealed class When_a_proxy_fails
         await _bed.Harness.Bus.Publish(new Authenticate(Guid.NewGuid(), account, phone));
         await Wait.UntilAsync(() => _bed.Published<AuthenticationStateChanged>(m => m.AccountId == account && m.State == AuthenticationState.AwaitingCode).Any(), TimeSpan.FromSeconds(20));
 
-        Assert.That(_bed.Registry.Find(account)!.CurrentProxy, Is.EqualTo(proxy));
+        Assert.That(_bed.Registry.Find(account)!.Proxy.Current, Is.EqualTo(proxy));
     }
 
     [Test]

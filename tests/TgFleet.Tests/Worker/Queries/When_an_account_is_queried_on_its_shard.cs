@@ -197,7 +197,7 @@ public sealed class When_an_account_is_queried_on_its_shard
         await _bed.Sim.SeedAccountAsync(phone);
         var account = OwnedAccountId();
         var runtime = await _registry.GetOrStartAsync(account, CancellationToken.None);
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await runtime.WaitForStateAsync(AuthenticationState.AwaitingCode, AccountTestBed.Deadline, CancellationToken.None);
 
         var rejected = await RejectedAsync<GetMe, TelegramUser>(new GetMe(Guid.NewGuid(), account));
@@ -258,7 +258,7 @@ public sealed class When_an_account_is_queried_on_its_shard
     [TestCase(400, "Chat not found", "TDLIB_ERROR_400")]
     [TestCase(500, "Request aborted", "TDLIB_ERROR_500")]
     public void A_TDLib_error_is_named_by_a_machine_readable_reason(int code, string message, string reason) =>
-        Assert.That(AccountRuntime.QueryReason(new TdException(code, message)), Is.EqualTo(reason));
+        Assert.That(TelegramReasons.OfQuery(new TdException(code, message)), Is.EqualTo(reason));
 
     // ------------------------------------------------------------------ helpers
 
@@ -299,9 +299,9 @@ public sealed class When_an_account_is_queried_on_its_shard
     private async Task LogInAsync(string account, string phone)
     {
         var runtime = await _registry.GetOrStartAsync(account, CancellationToken.None);
-        await runtime.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
+        await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
         await runtime.WaitForStateAsync(AuthenticationState.AwaitingCode, AccountTestBed.Deadline, CancellationToken.None);
-        await runtime.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
+        await runtime.Login.SubmitCodeAsync(Guid.NewGuid(), await _bed.Sim.CodeAsync(phone), CancellationToken.None);
         await runtime.WaitForStateAsync(AuthenticationState.Ready, AccountTestBed.Deadline, CancellationToken.None);
     }
 

@@ -1,21 +1,31 @@
-using TgFleet.Contracts.Accounts;
 using TgFleet.Tdlib;
 using TgFleet.Tdlib.Api;
+using TgFleet.Worker.Accounts;
+using PhoneNumber = TgFleet.Contracts.Accounts.PhoneNumber;
 using ChatSummary = TgFleet.Contracts.Queries.ChatSummary;
 using TelegramUser = TgFleet.Contracts.Queries.TelegramUser;
 
-namespace TgFleet.Worker.Accounts;
+namespace TgFleet.Worker.Queries;
 
 /// <summary>
-/// Read-only questions to Telegram about the account: who it is, its chats, its contacts. Each
+/// Read-only questions to Telegram about one account: who it is, its chats, its contacts. Each
 /// TDLib call waits at most <see cref="TelegramOptions.LoginStepTimeout"/>; a TDLib error throws
-/// <see cref="TdException"/> (<see cref="QueryReason"/> names it), no answer
+/// <see cref="TdException"/> (<see cref="TelegramReasons.OfQuery"/> names it), no answer
 /// <see cref="TimeoutException"/>. Phones leave only masked.
 /// </summary>
-public sealed partial class AccountRuntime
+public sealed class AccountTelegramQueries
 {
     /// <summary>loadChats rounds at most per <see cref="GetChatsAsync"/> (each asks for what is still missing).</summary>
     private const int MaxChatLoadRounds = 20;
+
+    private readonly IAccountClient _account;
+    private readonly TimeSpan _timeout;
+
+    internal AccountTelegramQueries(IAccountClient account, TimeSpan timeout)
+    {
+        _account = account;
+        _timeout = timeout;
+    }
 
     /// <summary>The account's own user (<c>getMe</c>).</summary>
     public async Task<TelegramUser> GetMeAsync(CancellationToken cancellationToken) =>
@@ -74,28 +84,11 @@ public sealed partial class AccountRuntime
         return users;
     }
 
-    /// <summary>
-    /// A machine-readable reason for a TDLib error answering a query: an UPPER_SNAKE message as is
-    /// (<c>AUTH_KEY_DUPLICATED</c>, <c>USER_DEACTIVATED_BAN</c>), 429 → <c>FLOOD_WAIT_N</c>,
-    /// anything else <c>TDLIB_ERROR_&lt;code&gt;</c> (the text goes to the rejection's detail).
-    /// </summary>
-    internal static string QueryReason(TdException error)
-    {
-        ArgumentNullException.ThrowIfNull(error);
-        if (error.Code == 429)
-        {
-            var seconds = RetryAfter().Match(error.TdlibMessage);
-            return seconds.Success ? "FLOOD_WAIT_" + seconds.Groups[1].Value : "FLOOD_WAIT";
-        }
-
-        return MachineReadable().IsMatch(error.TdlibMessage) ? error.TdlibMessage : "TDLIB_ERROR_" + error.Code;
-    }
-
     private Task<T> QueryAsync<T>(TdFunction<T> function, CancellationToken cancellationToken)
         where T : TdObject
     {
-        var client = _client ?? throw new InvalidOperationException("The account's client is not started.");
-        return client.SendAsync(function, _services.Options.LoginStepTimeout, cancellationToken);
+        var client = _account.Client ?? throw new InvalidOperationException("The account's client is not started.");
+        return client.SendAsync(function, _timeout, cancellationToken);
     }
 
     private static TelegramUser ToTelegramUser(User user) => new(user.Id, user.FirstName, user.LastName)

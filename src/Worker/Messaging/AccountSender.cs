@@ -1,12 +1,11 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Messaging;
 using TgFleet.Tdlib;
-using TgFleet.Worker.Messaging;
+using TgFleet.Worker.Accounts;
 using Td = TgFleet.Tdlib.Api;
 
-namespace TgFleet.Worker.Accounts;
+namespace TgFleet.Worker.Messaging;
 
 /// <summary>What a send came to: exactly one of <see cref="Sent"/> and <see cref="Failed"/>.</summary>
 /// <param name="Sent">Telegram confirmed it.</param>
@@ -30,36 +29,51 @@ public sealed record SendAttempt(SendResult? Refused, Task<SendResult?>? Outcome
 public sealed record SendTarget(long RecipientUserId, long ChatId, byte[] TextHash);
 
 /// <summary>
-/// Sending: the recipient is resolved (username, phone, user id, chat id), FLOOD_WAIT and PEER_FLOOD
-/// are honoured per account, and a send is handed to TDLib and completes later, on
+/// One account's sending: the recipient is resolved (username, phone, user id, chat id), FLOOD_WAIT
+/// and PEER_FLOOD are honoured, and a send is handed to TDLib and completes later, on
 /// <c>updateMessageSendSucceeded</c> / <c>updateMessageSendFailed</c> (or <c>Sending:ConfirmTimeout</c>).
 /// Commands of one account run one at a time up to the hand-off (the account's lane), so TDLib gets
 /// them in delivery order and the flood state needs no lock of its own.
 /// </summary>
-public sealed partial class AccountRuntime
+public sealed partial class AccountSender
 {
+    private readonly IAccountClient _account;
+    private readonly AccountStatusTracker _status;
+    private readonly RecipientResolver _recipients;
+    private readonly SendingOptions _options;
+    private readonly TimeSpan _timeout;
+    private readonly WorkerMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly Lock _sendsGate = new();
     private readonly Dictionary<(long Chat, long Message), TaskCompletionSource<Td.TdObject>> _pendingSends = [];
     private readonly Dictionary<(long Chat, long Message), (Td.TdObject Update, long At)> _earlyOutcomes = [];
-    private readonly ConcurrentDictionary<string, Target> _targets = new(StringComparer.Ordinal);
-    // Written by the account's commands and its update loop, read by status and queries on other
-    // threads: kept as UTC ticks so that every read sees a whole value.
-    private long _floodEndTicks;
-    private long _limitEndTicks;
 
-    /// <summary>The end of the account's current FLOOD_WAIT (in the past when none).</summary>
-    public DateTimeOffset FloodWaitEnd => FloodEnd;
+    internal AccountSender(IAccountClient account, AccountStatusTracker status, Polly.ResiliencePipeline lookups, SendingOptions options, TimeSpan timeout,
+        WorkerMetrics metrics, TimeProvider time, ILogger logger)
+    {
+        _account = account;
+        _status = status;
+        _recipients = new RecipientResolver(lookups, timeout);
+        _options = options;
+        _timeout = timeout;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    private string AccountId => _account.AccountId;
 
     private DateTimeOffset FloodEnd
     {
-        get => new(Volatile.Read(ref _floodEndTicks), TimeSpan.Zero);
-        set => Volatile.Write(ref _floodEndTicks, value.UtcTicks);
+        get => _status.FloodEnd;
+        set => _status.FloodEnd = value;
     }
 
     private DateTimeOffset LimitEnd
     {
-        get => new(Volatile.Read(ref _limitEndTicks), TimeSpan.Zero);
-        set => Volatile.Write(ref _limitEndTicks, value.UtcTicks);
+        get => _status.LimitEnd;
+        set => _status.LimitEnd = value;
     }
 
     /// <summary>
@@ -73,52 +87,43 @@ public sealed partial class AccountRuntime
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(beforeSend);
-        if (_restoring && State != Contracts.Accounts.AuthenticationState.Ready)
+        // Its shard may have just come to this worker with the stored session still being restored:
+        // the send waits for it (Sending:RestoreWait) rather than fail.
+        await _account.WaitUntilRestoredAsync(_options.RestoreWait, cancellationToken);
+
+        var client = _account.Client;
+        var state = _account.State;
+        var status = _status.Current;
+        if (client is null || state != AuthenticationState.Ready || status is AccountStatus.LoggedOut or AccountStatus.Banned)
         {
-            // Its shard has just come to this worker and the stored session is being restored: the
-            // send waits for it (Sending:RestoreWait) rather than fail.
-            try
-            {
-                await WaitForStateAsync(Contracts.Accounts.AuthenticationState.Ready, _services.Sending.RestoreWait, cancellationToken);
-            }
-            catch (TimeoutException)
-            {
-                // Reported below as not ready.
-            }
+            return Refuse(command, "ACCOUNT_NOT_READY", permanent: false, detail: $"The account is not logged in (login {state?.ToString() ?? "not started"}, status {status?.ToString() ?? "none"}).");
         }
 
-        var client = _client;
-        if (client is null || State != Contracts.Accounts.AuthenticationState.Ready || _status is AccountStatus.LoggedOut or AccountStatus.Banned)
-        {
-            return Refuse(command, "ACCOUNT_NOT_READY", permanent: false, detail: $"The account is not logged in (login {State?.ToString() ?? "not started"}, status {_status?.ToString() ?? "none"}).");
-        }
-
-        var now = _services.Time.GetUtcNow();
+        var now = _time.GetUtcNow();
         if (FloodEnd > now)
         {
             var left = FloodEnd - now;
-            if (left > _services.Sending.MaxFloodWaitHold)
+            if (left > _options.MaxFloodWaitHold)
             {
                 return Refuse(command, "FLOOD_WAIT", permanent: false, retryAfter: FloodEnd,
                     detail: $"Telegram asked this account to wait until {FloodEnd:O}; nothing is sent before then.");
             }
 
-            await Task.Delay(left, _services.Time, cancellationToken);
+            await Task.Delay(left, _time, cancellationToken);
         }
 
-        if (_status is AccountStatus.FloodWait or AccountStatus.Limited)
+        if (_status.Current is AccountStatus.FloodWait or AccountStatus.Limited)
         {
             // A limit that has ended: back to Online (or to the limit still running).
-            await ReadyStatusAsync();
+            await _status.ReadyAsync();
         }
 
-        Target target;
+        RecipientChat target;
         Td.FormattedText text;
         try
         {
-            target = await ResolveAsync(client, command.To, cancellationToken);
-            if (LimitEnd > _services.Time.GetUtcNow() && target.UserId != 0
-                && !(await LookupAsync(ct => client.SendAsync(new Td.GetUser { UserId = target.UserId }, _services.Options.LoginStepTimeout, ct), cancellationToken)).IsContact)
+            target = await _recipients.ResolveAsync(client, command.To, cancellationToken);
+            if (LimitEnd > _time.GetUtcNow() && target.UserId != 0 && !await _recipients.IsContactAsync(client, target.UserId, cancellationToken))
             {
                 return Refuse(command, "PEER_FLOOD", permanent: false, retryAfter: LimitEnd,
                     detail: "Telegram limited this account (PEER_FLOOD): it messages only its contacts until the limit ends.");
@@ -157,7 +162,7 @@ public sealed partial class AccountRuntime
                 ChatId = target.ChatId,
                 Options = new Td.MessageSendOptions { DisableNotification = command.Silent },
                 InputMessageContent = new Td.InputMessageText { Text = text },
-            }, _services.Options.LoginStepTimeout, CancellationToken.None);
+            }, _timeout, CancellationToken.None);
         }
         catch (TdException e)
         {
@@ -186,7 +191,7 @@ public sealed partial class AccountRuntime
             case Td.Ok:
                 return null;
             default:
-                return Unknown(command, $"Telegram did not confirm the message within {_services.Sending.ConfirmTimeout}; it may or may not have been delivered.");
+                return Unknown(command, $"Telegram did not confirm the message within {_options.ConfirmTimeout}; it may or may not have been delivered.");
         }
     }
 
@@ -198,14 +203,14 @@ public sealed partial class AccountRuntime
     /// </summary>
     internal async Task<Td.Message?> FindSentAsync(long chatId, byte[] textHash, DateTimeOffset since, IReadOnlySet<long> known, CancellationToken cancellationToken)
     {
-        var client = _client ?? throw new InvalidOperationException("The account's client is not started.");
+        var client = _account.Client ?? throw new InvalidOperationException("The account's client is not started.");
         var from = 0L;
         // TDLib may answer a history request with fewer messages than asked (the first often with
         // one): page on from the oldest seen until the messages are older than the send.
         for (var page = 0; page < 20; page++)
         {
             var history = await client.SendAsync(new Td.GetChatHistory { ChatId = chatId, FromMessageId = from, Offset = 0, Limit = 50, OnlyLocal = false },
-                _services.Options.LoginStepTimeout, cancellationToken);
+                _timeout, cancellationToken);
             var messages = history.MessagesValue?.OfType<Td.Message>().ToList() ?? [];
             if (messages.Count == 0)
             {
@@ -241,8 +246,8 @@ public sealed partial class AccountRuntime
 
     private static SendAttempt HandedOver(SendResult result) => new(null, Task.FromResult<SendResult?>(result));
 
-    /// <summary>Called by the update loop for the outcome of a send.</summary>
-    private void OnSendOutcome(long chatId, long oldMessageId, Td.TdObject update)
+    /// <summary>The update loop's outcome of a send (<c>updateMessageSendSucceeded</c> or <c>updateMessageSendFailed</c>).</summary>
+    internal void OnSendOutcome(long chatId, long oldMessageId, Td.TdObject update)
     {
         var key = (chatId, oldMessageId);
         TaskCompletionSource<Td.TdObject>? waiting;
@@ -251,9 +256,9 @@ public sealed partial class AccountRuntime
             if (!_pendingSends.Remove(key, out waiting))
             {
                 // The update overtook sendMessage's own answer: keep it for the sender to find.
-                var now = _services.Time.GetTimestamp();
+                var now = _time.GetTimestamp();
                 _earlyOutcomes[key] = (update, now);
-                foreach (var stale in _earlyOutcomes.Where(e => _services.Time.GetElapsedTime(e.Value.At, now) > _services.Sending.ConfirmTimeout * 2).ToList())
+                foreach (var stale in _earlyOutcomes.Where(e => _time.GetElapsedTime(e.Value.At, now) > _options.ConfirmTimeout * 2).ToList())
                 {
                     _earlyOutcomes.Remove(stale.Key);
                 }
@@ -281,7 +286,7 @@ public sealed partial class AccountRuntime
         // up early would only turn a known outcome into an unknown one.
         try
         {
-            return await waiting.Task.WaitAsync(_services.Sending.ConfirmTimeout, _services.Time, CancellationToken.None);
+            return await waiting.Task.WaitAsync(_options.ConfirmTimeout, _time, CancellationToken.None);
         }
         catch (TimeoutException)
         {
@@ -295,7 +300,7 @@ public sealed partial class AccountRuntime
     }
 
     /// <summary>The client is closing: sends still waiting for Telegram's answer will not get one here.</summary>
-    private void AbandonPendingSends()
+    internal void AbandonPendingSends()
     {
         List<TaskCompletionSource<Td.TdObject>> abandoned;
         lock (_sendsGate)
@@ -312,20 +317,20 @@ public sealed partial class AccountRuntime
 
     private async Task<SendResult> FailFromTelegramAsync(SendMessage command, int code, string message, double retryAfterSeconds)
     {
-        var reason = Reason(new TdException(code, message));
+        var reason = TelegramReasons.Of(new TdException(code, message));
         if (reason.StartsWith("FLOOD_WAIT", StringComparison.Ordinal))
         {
             var seconds = retryAfterSeconds > 0 ? retryAfterSeconds
                 : int.TryParse(reason.AsSpan("FLOOD_WAIT_".Length < reason.Length ? "FLOOD_WAIT_".Length : reason.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
-            var until = _services.Time.GetUtcNow() + TimeSpan.FromSeconds(Math.Ceiling(seconds));
+            var until = _time.GetUtcNow() + TimeSpan.FromSeconds(Math.Ceiling(seconds));
             if (until > FloodEnd)
             {
                 FloodEnd = until;
             }
 
-            _services.Metrics.FloodWait();
+            _metrics.FloodWait();
             Log.FloodWait(_logger, AccountId, FloodEnd);
-            await SetStatusAsync(AccountStatus.FloodWait, "FLOOD_WAIT", FloodEnd, command.CommandId);
+            await _status.SetAsync(AccountStatus.FloodWait, "FLOOD_WAIT", FloodEnd, command.CommandId);
             return Fail(command, "FLOOD_WAIT", permanent: false, retryAfter: FloodEnd,
                 detail: $"Telegram asked this account to wait {seconds:0} s; nothing is sent before {FloodEnd:O}.");
         }
@@ -333,13 +338,13 @@ public sealed partial class AccountRuntime
         switch (reason)
         {
             case "PEER_FLOOD":
-                LimitEnd = _services.Time.GetUtcNow() + _services.Sending.PeerFloodPause;
+                LimitEnd = _time.GetUtcNow() + _options.PeerFloodPause;
                 Log.PeerFlood(_logger, AccountId, LimitEnd);
-                await SetStatusAsync(AccountStatus.Limited, "PEER_FLOOD", commandId: command.CommandId);
+                await _status.SetAsync(AccountStatus.Limited, "PEER_FLOOD", commandId: command.CommandId);
                 return Fail(command, reason, permanent: false, retryAfter: LimitEnd,
                     detail: "Telegram limited this account (PEER_FLOOD): it messages only its contacts for now.");
             case "USER_DEACTIVATED_BAN" or "USER_DEACTIVATED" or "PHONE_NUMBER_BANNED":
-                await SetStatusAsync(AccountStatus.Banned, reason, commandId: command.CommandId);
+                await _status.SetAsync(AccountStatus.Banned, reason, commandId: command.CommandId);
                 return Fail(command, reason, permanent: true, detail: "Telegram banned or deactivated this account.");
             case "AUTH_KEY_DUPLICATED" or "AUTH_KEY_UNREGISTERED" or "SESSION_REVOKED" or "Unauthorized":
                 return Fail(command, "ACCOUNT_NOT_READY", permanent: false, detail: $"The account's session is no longer valid ({reason}).");
@@ -350,96 +355,17 @@ public sealed partial class AccountRuntime
     }
 
     private SendResult Fail(SendMessage command, string reason, bool permanent, DateTimeOffset? retryAfter = null, string? detail = null) =>
-        new(null, new MessageFailed(command.CommandId, AccountId, reason, permanent, _services.Time.GetUtcNow()) { RetryAfter = retryAfter, Detail = detail });
+        new(null, new MessageFailed(command.CommandId, AccountId, reason, permanent, _time.GetUtcNow()) { RetryAfter = retryAfter, Detail = detail });
 
     private SendResult Unknown(SendMessage command, string detail) =>
         Fail(command, "OUTCOME_UNKNOWN", permanent: true, detail: detail + " Not retried, so that it is never sent twice.");
 
-    // ------------------------------------------------------------------ recipients
-
-    /// <summary>A chat to send to and, for a private chat, the user in it.</summary>
-    private readonly record struct Target(long ChatId, long UserId);
-
-    private async Task<Target> ResolveAsync(TdClient client, Recipient to, CancellationToken cancellationToken)
+    private static partial class Log
     {
-        var key = to.Kind switch
-        {
-            RecipientKind.Username => "u:" + to.Value.TrimStart('@').ToLowerInvariant(),
-            RecipientKind.Phone => "p:" + (PhoneNumber.TryNormalize(to.Value, out var phone) ? phone : to.Value),
-            _ => to.Kind + ":" + to.Value,
-        };
-        if (_targets.TryGetValue(key, out var known))
-        {
-            return known;
-        }
+        [LoggerMessage(EventId = EventIds.FloodWait, Level = LogLevel.Warning, Message = "Account {AccountId} is in FLOOD_WAIT until {Until:O}: nothing is sent before then")]
+        internal static partial void FloodWait(ILogger logger, string accountId, DateTimeOffset until);
 
-        var timeout = _services.Options.LoginStepTimeout;
-        Td.Chat chat;
-        switch (to.Kind)
-        {
-            case RecipientKind.Username:
-                chat = await LookupAsync(ct => client.SendAsync(new Td.SearchPublicChat { Username = to.Value.TrimStart('@') }, timeout, ct), cancellationToken);
-                break;
-            case RecipientKind.Phone:
-                var userId = await UserByPhoneAsync(client, key[2..], cancellationToken);
-                chat = await LookupAsync(ct => client.SendAsync(new Td.CreatePrivateChat { UserId = userId, Force = false }, timeout, ct), cancellationToken);
-                break;
-            case RecipientKind.UserId:
-                var user = long.Parse(to.Value, NumberStyles.None, CultureInfo.InvariantCulture);
-                chat = await NotFoundAsRecipientAsync(() => LookupAsync(ct => client.SendAsync(new Td.CreatePrivateChat { UserId = user, Force = false }, timeout, ct), cancellationToken),
-                    "This account has not seen a user with that id; send by username or phone first.");
-                break;
-            default:
-                var chatId = long.Parse(to.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-                chat = await NotFoundAsRecipientAsync(() => LookupAsync(ct => client.SendAsync(new Td.GetChat { ChatId = chatId }, timeout, ct), cancellationToken),
-                    "This account has no chat with that id.");
-                break;
-        }
-
-        var target = new Target(chat.Id, chat.Type is Td.ChatTypePrivate p ? p.UserId : 0);
-        _targets[key] = target;
-        return target;
-    }
-
-    private async Task<long> UserByPhoneAsync(TdClient client, string phone, CancellationToken cancellationToken)
-    {
-        var timeout = _services.Options.LoginStepTimeout;
-        try
-        {
-            var user = await LookupAsync(ct => client.SendAsync(new Td.SearchUserByPhoneNumber { PhoneNumber = phone, OnlyLocal = false }, timeout, ct), cancellationToken);
-            return user.Id;
-        }
-        catch (TdException e) when (e.Code == 404)
-        {
-            // Not visible by phone (not a contact, or hidden): importing the contact is how an app finds them.
-        }
-
-        var imported = await LookupAsync(ct => client.SendAsync(new Td.ImportContacts
-        {
-            Contacts = [new Td.ImportedContact { PhoneNumber = phone, FirstName = phone, LastName = string.Empty }],
-        }, timeout, ct), cancellationToken);
-        var id = imported.UserIds is { Length: > 0 } ids ? ids[0] : 0;
-        return id != 0 ? id : throw new RecipientException("RECIPIENT_NOT_FOUND", "No Telegram user has that phone number (or they hide it).");
-    }
-
-    private static async Task<Td.Chat> NotFoundAsRecipientAsync(Func<Task<Td.Chat>> lookup, string detail)
-    {
-        try
-        {
-            return await lookup();
-        }
-        catch (TdException e) when (e.Code is 400 or 404 && e.TdlibMessage.Contains("not found", StringComparison.OrdinalIgnoreCase))
-        {
-            throw new RecipientException("RECIPIENT_UNKNOWN", detail);
-        }
-    }
-
-    /// <summary>A look-up, retried on transient errors by the shared pipeline (<see cref="RecipientLookups"/>).</summary>
-    private async Task<T> LookupAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
-        await _services.Lookups.ExecuteAsync(async ct => await call(ct), cancellationToken);
-
-    private sealed class RecipientException(string reason, string message) : Exception(message)
-    {
-        public string Reason { get; } = reason;
+        [LoggerMessage(EventId = EventIds.PeerFlood, Level = LogLevel.Warning, Message = "Account {AccountId} got PEER_FLOOD: it messages only contacts until {Until:O}")]
+        internal static partial void PeerFlood(ILogger logger, string accountId, DateTimeOffset until);
     }
 }
