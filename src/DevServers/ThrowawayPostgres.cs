@@ -14,13 +14,19 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
     public const string User = "tgfleet";
 
     private const string OsUser = "postgres";
-    private readonly Process _process;
     private readonly string _dataDir;
+    private readonly ProcessStartInfo _start;
+    private readonly string _logFile;
+    private readonly Sandbox _sandbox;
+    private Process _process;
 
-    private ThrowawayPostgres(Process process, string dataDir, int port)
+    private ThrowawayPostgres(Process process, ProcessStartInfo start, string dataDir, string logFile, Sandbox sandbox, int port)
     {
         _process = process;
+        _start = start;
         _dataDir = dataDir;
+        _logFile = logFile;
+        _sandbox = sandbox;
         Port = port;
     }
 
@@ -77,8 +83,7 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
                 runAs: OsUser),
             TimeSpan.FromMinutes(2), cancellationToken);
 
-        var process = Commands.StartServer(
-            Commands.Describe(Path.Combine(bin, "postgres"),
+        var start = Commands.Describe(Path.Combine(bin, "postgres"),
             [
                 "-D", dataDir, "-p", chosenPort.ToString(CultureInfo.InvariantCulture),
                 "-k", dataDir,
@@ -86,10 +91,10 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
                 "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
                 "-c", "max_connections=400", "-c", "shared_buffers=128MB",
                 "-c", "log_min_messages=warning",
-            ], runAs: OsUser),
-            logFile);
+            ], runAs: OsUser);
+        var process = Commands.StartServer(start, logFile);
         sandbox.Track(process.Id);
-        var server = new ThrowawayPostgres(process, dataDir, chosenPort);
+        var server = new ThrowawayPostgres(process, start, dataDir, logFile, sandbox, chosenPort);
         try
         {
             await server.WaitUntilReadyAsync(logFile, cancellationToken);
@@ -127,6 +132,35 @@ public sealed class ThrowawayPostgres : IAsyncDisposable
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS {Quote(name)} WITH (FORCE)", connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes the server away for <paramref name="down"/>, as a restart does: a fast shutdown (every
+    /// session ends with 57P01, nothing listens on the port), then the same server again on the same
+    /// data and port. Returns once it accepts connections again.
+    /// </summary>
+    public async Task TakeAwayAsync(TimeSpan down, CancellationToken cancellationToken = default)
+    {
+        if (ReadPostmasterPid() is { } postmaster)
+        {
+            // SIGINT: fast shutdown (sessions are terminated, then the server stops cleanly).
+            Signals.Send(postmaster, Signals.Interrupt);
+        }
+
+        using (var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await _process.WaitForExitAsync(stopped.Token);
+        }
+
+        _process.Dispose();
+        await Task.Delay(down, cancellationToken);
+        _process = Commands.StartServer(_start, _logFile);
+        _sandbox.Track(_process.Id);
+        await WaitUntilReadyAsync(_logFile, cancellationToken);
+        if (ReadPostmasterPid() is { } again)
+        {
+            _sandbox.Track(again);
+        }
     }
 
     /// <summary>Stops the server at once (its data is thrown away).</summary>

@@ -25,6 +25,7 @@ public sealed class ThrowawayRabbitMq : IAsyncDisposable
     private readonly Process _server;
     private readonly Process _epmd;
     private readonly HttpClient _http;
+    private Dictionary<string, string> _environment = [];
 
     private ThrowawayRabbitMq(Process server, Process epmd, int amqpPort, int managementPort, int prometheusPort, string nodeName)
     {
@@ -122,7 +123,7 @@ public sealed class ThrowawayRabbitMq : IAsyncDisposable
         serverStart.WorkingDirectory = sandbox.Path;
         var server = Commands.StartServer(serverStart, logFile);
         sandbox.Track(server.Id);
-        var node = new ThrowawayRabbitMq(server, epmd, port, managementPort, prometheusPort, nodeName);
+        var node = new ThrowawayRabbitMq(server, epmd, port, managementPort, prometheusPort, nodeName) { _environment = environment };
         try
         {
             await node.WaitUntilReadyAsync(environment, logFile, cancellationToken);
@@ -164,6 +165,21 @@ public sealed class ThrowawayRabbitMq : IAsyncDisposable
         {
             await EnsureSuccess(response, $"delete virtual host '{name}'", cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Takes the broker away for <paramref name="down"/>, as a restart does: the node's application
+    /// stops (every connection is closed, nothing listens on the AMQP port), then starts again with
+    /// its durable queues and their messages. Returns once it serves AMQP again.
+    /// </summary>
+    public async Task TakeAwayAsync(TimeSpan down, CancellationToken cancellationToken = default)
+    {
+        var ctl = Path.Combine(RabbitBin, "rabbitmqctl");
+        // rabbitmqctl boots an Erlang VM of its own: on a loaded machine that alone can take a minute.
+        await Commands.RunAsync(Commands.Describe(ctl, ["-n", NodeName, "stop_app"], environment: _environment), TimeSpan.FromSeconds(180), cancellationToken);
+        await Task.Delay(down, cancellationToken);
+        // start_app returns once the application runs again.
+        await Commands.RunAsync(Commands.Describe(ctl, ["-n", NodeName, "start_app"], environment: _environment), TimeSpan.FromSeconds(180), cancellationToken);
     }
 
     /// <summary>Reads a management API resource (e.g. <c>queues/vhost</c>) as JSON text.</summary>

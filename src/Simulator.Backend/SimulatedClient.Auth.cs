@@ -244,6 +244,50 @@ internal sealed partial class SimulatedClient
 
     // ---------------------------------------------------------------- the session on the server
 
+    /// <summary>
+    /// A stored session, restored: ready once the cloud's <c>restoreDelayMs</c> for its account has
+    /// passed (0 unless a test sets it; asked for at most 1 s, so an unreachable cloud delays a restore
+    /// by that much), as TDLib is ready once it has opened its database.
+    /// </summary>
+    private async Task RestoreAsync(StoredSession session)
+    {
+        var delay = 0;
+        try
+        {
+            using var asking = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            var answer = await Link.CallAsync("restoring", _id, w => w.WriteString("authKey", session.AuthKey), asking.Token);
+            if (!answer.IsError)
+            {
+                using (answer.Document)
+                {
+                    delay = answer.Ok.GetProperty("delayMs").GetInt32();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // No answer: ready at once.
+        }
+
+        if (delay > 0)
+        {
+            await Task.Delay(delay);
+        }
+
+        lock (_sync)
+        {
+            _restoring = false;
+            if (_state != State.WaitTdlibParameters || _dead)
+            {
+                return; // closed meanwhile
+            }
+
+            SetState(State.Ready);
+            _attached = AttachAsync(session);
+            RefreshConnectionState();
+        }
+    }
+
     /// <summary>Binds this client's auth key to the shared connection (again after every reconnect).</summary>
     private async Task<bool> AttachAsync(StoredSession session)
     {

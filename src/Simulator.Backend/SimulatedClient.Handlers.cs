@@ -25,6 +25,12 @@ internal sealed partial class SimulatedClient
             return;
         }
 
+        if (!BeforeParameters.Contains(type))
+        {
+            // Made while a restored database is being opened (restoreDelayMs): it waits, as TDLib queues it.
+            await Volatile.Read(ref _restore);
+        }
+
         if (_state == State.WaitTdlibParameters && !BeforeParameters.Contains(type))
         {
             Fail(extra, 400, "Initialization parameters are needed: call setTdlibParameters first");
@@ -234,7 +240,7 @@ internal sealed partial class SimulatedClient
     {
         lock (_sync)
         {
-            if (_state != State.WaitTdlibParameters)
+            if (_state != State.WaitTdlibParameters || _restoring)
             {
                 Fail(extra, 400, "Unexpected setTdlibParameters");
                 return;
@@ -290,8 +296,9 @@ internal sealed partial class SimulatedClient
                 _users[session.Me.Id] = session.Me;
                 UpdateOption("my_id", "optionValueInteger", w => w.WriteString("value", session.Me.Id.ToString(CultureInfo.InvariantCulture)));
                 EmitUser(session.Me);
-                SetState(State.Ready);
-                _attached = AttachAsync(session);
+                // The account may open its database slowly (the fault restoreDelayMs): ready after that.
+                _restoring = true;
+                Volatile.Write(ref _restore, RestoreAsync(session));
             }
             else
             {

@@ -29,6 +29,8 @@ internal sealed partial class SimulatedClient
     private StoredSession? _session;
     private Task<bool> _attached = Task.FromResult(false);
     private bool _dead;
+    private bool _restoring;
+    private Task _restore = Task.CompletedTask;
     private bool _chatsLoaded;
     private string? _connectionState;
     private int _nextProxyId;

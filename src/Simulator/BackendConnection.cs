@@ -339,6 +339,13 @@ public sealed class BackendConnection : IDisposable
                     return;
                 }
 
+            case "restoring":
+                {
+                    var delay = _cloud.RestoreDelayOf(request.GetProperty("authKey").GetString()!);
+                    Ok(id, w => w.WriteNumber("delayMs", delay));
+                    return;
+                }
+
             case "testProxy":
                 {
                     var server = request.GetProperty("server").GetString()!;

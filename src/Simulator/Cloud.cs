@@ -266,6 +266,10 @@ public sealed class Cloud(TimeProvider time, SimulatorMetrics? metrics = null)
     /// Binds a session to one client of one backend connection. The same auth key live from a
     /// second client at once is AUTH_KEY_DUPLICATED: Telegram then drops the key for both.
     /// </summary>
+    /// <summary>How long a client restoring the session of <paramref name="authKey"/> waits before it is ready (the account's <c>restoreDelayMs</c>; 0 for an unknown key).</summary>
+    public int RestoreDelayOf(string authKey) =>
+        _sessions.TryGetValue(authKey, out var session) && FindById(session.UserId) is { } user ? user.RestoreDelayMs : 0;
+
     public (SimUser? User, CloudError? Error, SimSession? Dropped) Attach(string authKey, BackendConnection connection, int clientId)
     {
         if (!_sessions.TryGetValue(authKey, out var session))

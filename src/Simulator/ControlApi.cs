@@ -27,7 +27,8 @@ public sealed record AccountFaults(
     int? CodeRequestLimit = null,
     int? CodeLifetimeSeconds = null,
     bool? ExpireCode = null,
-    bool? RevokeSessions = null);
+    bool? RevokeSessions = null,
+    int? RestoreDelayMs = null);
 
 /// <summary>Behaviour of one recipient; null leaves a setting unchanged.</summary>
 public sealed record UserBehaviour(bool? PrivacyRestricted = null, bool? Deactivated = null, bool? HidesPhone = null, IReadOnlyList<ScriptedReply>? Replies = null);

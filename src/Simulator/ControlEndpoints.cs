@@ -94,6 +94,7 @@ public static class ControlEndpoints
                 user.PhoneNumberInvalid = faults.PhoneNumberInvalid ?? user.PhoneNumberInvalid;
                 user.LatencyMs = faults.LatencyMs ?? user.LatencyMs;
                 user.JitterMs = faults.JitterMs ?? user.JitterMs;
+                user.RestoreDelayMs = faults.RestoreDelayMs ?? user.RestoreDelayMs;
                 user.CodeRequestLimit = faults.CodeRequestLimit ?? user.CodeRequestLimit;
                 user.CodeLifetimeSeconds = faults.CodeLifetimeSeconds ?? user.CodeLifetimeSeconds;
             }

@@ -24,6 +24,8 @@ public sealed class SimUser
     public int PeerFloodAfter { get; set; }
     public int LatencyMs { get; set; }
     public int JitterMs { get; set; }
+    /// <summary>How long a client that restores a stored session of this account takes to become ready (a slow database open).</summary>
+    public int RestoreDelayMs { get; set; }
     public int CodeRequestLimit { get; set; } = 5;
     public int CodeLifetimeSeconds { get; set; } = 300;
 

@@ -36,7 +36,7 @@ public static class TestInfrastructure
     public static async Task<TestDatabase> CreateDatabaseAsync(CancellationToken cancellationToken = default)
     {
         var postgres = await PostgresAsync();
-        var name = $"t{Interlocked.Increment(ref _sequence)}_{Guid.NewGuid().ToString("N")[..8]}";
+        var name = NewName();
         await postgres.CreateDatabaseAsync(name, TemplateDatabase, cancellationToken);
         return new TestDatabase(postgres, name);
     }
@@ -104,14 +104,40 @@ public static class TestInfrastructure
     private static Lazy<Sandbox> NewSandbox() =>
         new(() => Sandbox.Create(SandboxRoot, SandboxPrefix), LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private static Lazy<Task<ThrowawayPostgres>> NewPostgres() => new(async () =>
+    /// <summary>
+    /// A PostgreSQL and a RabbitMQ of the caller's own, in a sandbox of their own, with one
+    /// fixture database and virtual host on them: for a test that takes servers away (stops or
+    /// restarts them), which the run's shared servers must never be.
+    /// </summary>
+    public static async Task<OwnServers> StartOwnServersAsync()
     {
-        var postgres = await ThrowawayPostgres.StartAsync(_sandbox.Value);
+        var sandbox = NewSandbox().Value;
+        try
+        {
+            var postgres = StartMigratedPostgresAsync(sandbox);
+            var rabbitMq = ThrowawayRabbitMq.StartAsync(sandbox);
+            return await OwnServers.CreateAsync(sandbox, await postgres, await rabbitMq, NewName());
+        }
+        catch
+        {
+            sandbox.Dispose();
+            throw;
+        }
+    }
+
+    private static string NewName() => $"t{Interlocked.Increment(ref _sequence)}_{Guid.NewGuid().ToString("N")[..8]}";
+
+    private static async Task<ThrowawayPostgres> StartMigratedPostgresAsync(Sandbox sandbox)
+    {
+        var postgres = await ThrowawayPostgres.StartAsync(sandbox);
         await postgres.CreateDatabaseAsync(TemplateDatabase);
         await DatabaseMigrator.MigrateAsync(postgres.ConnectionString(TemplateDatabase), NullLogger.Instance, CancellationToken.None);
         Npgsql.NpgsqlConnection.ClearAllPools(); // a template cannot be copied while connections to it are open
         return postgres;
-    }, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    private static Lazy<Task<ThrowawayPostgres>> NewPostgres() =>
+        new(() => StartMigratedPostgresAsync(_sandbox.Value), LazyThreadSafetyMode.ExecutionAndPublication);
 
     private static Lazy<Task<ThrowawayRabbitMq>> NewRabbitMq() =>
         new(() => ThrowawayRabbitMq.StartAsync(_sandbox.Value), LazyThreadSafetyMode.ExecutionAndPublication);

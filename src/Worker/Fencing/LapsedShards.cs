@@ -101,6 +101,8 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
             throw new OperationCanceledException($"Shard {shard}'s lease lapsed: the command goes back to its queue.", null, context.ReceiveContext.CancellationToken);
         }
 
+        var answers = new CommandAnswers();
+        CommandAnswers.Current.Value = answers;
         using (lapsed.Running(context.ReceiveContext, shard))
         {
             try
@@ -112,15 +114,43 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
                 LapsedShards.HandBack(context.ReceiveContext);
                 throw new OperationCanceledException($"Shard {shard}'s lease lapsed while the command ran: it goes back to its queue.", e, context.ReceiveContext.CancellationToken);
             }
+            finally
+            {
+                answers.Closed = true;
+            }
+        }
+
+        if (answers.Dropped)
+        {
+            // An answer of this command was not published (the lease lapsed meanwhile): acknowledging
+            // the delivery would leave its publisher without one. Its next owner answers it.
+            LapsedShards.HandBack(context.ReceiveContext);
+            throw new OperationCanceledException($"Shard {shard}'s lease lapsed before the command's answer was published: it goes back to its queue.", null,
+                context.ReceiveContext.CancellationToken);
         }
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("shard-lease");
 }
 
+/// <summary>What a command's consumer published, as far as <see cref="ShardLeaseFilter{T}"/> must know.</summary>
+internal sealed class CommandAnswers
+{
+    /// <summary>The command running on this flow (tasks it starts inherit it, and see it closed once it ended).</summary>
+    public static readonly AsyncLocal<CommandAnswers?> Current = new();
+
+    /// <summary>The command has ended: an event dropped from now on is not its answer.</summary>
+    public bool Closed { get; set; }
+
+    /// <summary>An event was dropped while the command ran (its shard's lease lapsed).</summary>
+    public bool Dropped { get; set; }
+}
+
 /// <summary>
 /// On every publish of the worker: an event about an account whose shard's lease lapsed is not
-/// published (its next owner reports what happens to its commands).
+/// published (its next owner reports what happens to its commands). One dropped while a command of
+/// a shard endpoint runs hands that command's delivery back to the queue (<see cref="ShardLeaseFilter{T}"/>),
+/// so that no command is acknowledged without its answer.
 /// </summary>
 public sealed class ShardLeasePublishFilter<T>(ShardOwnership ownership, Microsoft.Extensions.Options.IOptions<ShardOptions> options) : IFilter<PublishContext<T>>
     where T : class
@@ -136,6 +166,11 @@ public sealed class ShardLeasePublishFilter<T>(ShardOwnership ownership, Microso
         if (AccountIdOf?.Invoke(context.Message) is { Length: > 0 } accountId
             && ownership.IsLapsed(ShardAddressing.ShardOf(accountId, options.Value.Count)))
         {
+            if (CommandAnswers.Current.Value is { Closed: false } answers)
+            {
+                answers.Dropped = true;
+            }
+
             return Task.CompletedTask;
         }
 

@@ -90,16 +90,25 @@ public sealed class SendJournal : IAsyncDisposable
         """;
 
     // Only while the epoch written under is still the shard's: a fenced or paused owner records nothing.
+    // True as well when the row is already gone: a retry of a delete that committed although its
+    // answer was lost (the connection dropped) must still publish (only this send deletes its row).
     private const string ForgetSql = """
-        DELETE FROM command_journal j WHERE j.command_id = @CommandId AND j.state = 'sending'
-          AND EXISTS (SELECT 1 FROM shard_leases l WHERE l.shard = j.shard AND l.epoch = @Epoch)
+        WITH gone AS (
+            DELETE FROM command_journal j WHERE j.command_id = @CommandId AND j.state = 'sending'
+              AND EXISTS (SELECT 1 FROM shard_leases l WHERE l.shard = j.shard AND l.epoch = @Epoch)
+            RETURNING 1)
+        SELECT EXISTS (SELECT 1 FROM gone) OR NOT EXISTS (SELECT 1 FROM command_journal WHERE command_id = @CommandId)
         """;
 
     // A row without a shard (written before 0040) is finished by whichever delivery finds it.
+    // Idempotent: a retry of a write that committed although its answer was lost (the connection
+    // dropped, as in a database restart) finds the row already moved to the same outcome under the
+    // same epoch, still unpublished, and is told so; otherwise the outcome would never be published.
     private const string FinishSql = """
         UPDATE command_journal j SET state = u.to_state, outcome = u.outcome::jsonb, epoch = u.epoch, unpublished = true, updated_at = now()
         FROM unnest(@Ids::uuid[], @To::text[], @Outcomes::text[], @Epochs::bigint[]) AS u(command_id, to_state, outcome, epoch)
-        WHERE j.command_id = u.command_id AND j.state = 'sending'
+        WHERE j.command_id = u.command_id
+          AND (j.state = 'sending' OR (j.state = u.to_state AND j.unpublished AND j.epoch = u.epoch AND j.outcome = u.outcome::jsonb))
           AND (j.shard IS NULL OR EXISTS (SELECT 1 FROM shard_leases l WHERE l.shard = j.shard AND l.epoch = u.epoch))
         RETURNING j.command_id
         """;
@@ -235,7 +244,7 @@ public sealed class SendJournal : IAsyncDisposable
     public async Task<bool> ForgetAsync(Guid commandId, long epoch)
     {
         await using var conn = await _db.OpenConnectionAsync();
-        return await conn.ExecuteAsync(new CommandDefinition(ForgetSql, new { CommandId = commandId, Epoch = epoch })) == 1;
+        return await conn.ExecuteScalarAsync<bool>(new CommandDefinition(ForgetSql, new { CommandId = commandId, Epoch = epoch }));
     }
 
     /// <summary>

@@ -89,7 +89,8 @@ public sealed partial class ShardOwnership : BackgroundService
 
     /// <summary>
     /// True when the last round left this worker holding its fair share of the shards (or every
-    /// shard it could take: the others are held by live workers) and every held shard is started,
+    /// shard it could take, the others being held by live workers, if that is at least
+    /// shards ÷ workers rounded down) and every held shard is started,
     /// except those taken from an expired lease that wait for the previous owner's connections to
     /// go (they are held; their accounts start when that is safe).
     /// </summary>
@@ -246,8 +247,13 @@ public sealed partial class ShardOwnership : BackgroundService
             var wanted = free.OrderBy(_ => Random.Shared.Next()).Take(target - held.Count).ToList();
             var acquiredAt = _time.GetTimestamp();
             var acquired = await _store.AcquireAsync(WorkerId, wanted, _options.LeaseTtl, _options.DisconnectDelay, cancellationToken);
-            // Its share, or every shard that was free: the rest are held by live workers.
-            _holdsShare = held.Count + acquired.Count >= target || (acquired.Count == wanted.Count && wanted.Count == free.Count);
+            // Its share, or every shard that was free (the rest are held by live workers) as long as
+            // that is at least the smaller fair share: a worker that finds every shard taken (all
+            // leases lost in a database outage and retaken by another worker first) is not in
+            // service until the rebalance gives it shards.
+            var least = _options.Count / workers;
+            _holdsShare = held.Count + acquired.Count >= target
+                || (acquired.Count == wanted.Count && wanted.Count == free.Count && held.Count + acquired.Count >= least);
             lock (_gate)
             {
                 // All of them at once: each is fenced from its acquisition, not from when its turn to start comes.

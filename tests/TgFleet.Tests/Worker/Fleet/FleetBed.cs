@@ -58,11 +58,12 @@ internal sealed class FleetBed : IAsyncDisposable
 
     public const string EventQueue = "fleet-test-events";
 
-    public static async Task<FleetBed> StartAsync()
+    /// <summary>A fleet on the run's shared servers, or on <paramref name="servers"/> of its own (for a test that takes them away).</summary>
+    public static async Task<FleetBed> StartAsync(OwnServers? servers = null)
     {
         var sim = SimulatorHarness.StartAsync();
-        var database = TestInfrastructure.CreateDatabaseAsync();
-        var vhost = await TestInfrastructure.CreateVirtualHostAsync();
+        var database = servers is null ? TestInfrastructure.CreateDatabaseAsync() : Task.FromResult(servers.Database);
+        var vhost = servers?.VirtualHost ?? await TestInfrastructure.CreateVirtualHostAsync();
         var events = new FleetEvents();
         var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(cfg =>
         {
