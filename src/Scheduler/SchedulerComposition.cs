@@ -45,7 +45,7 @@ public static class SchedulerComposition
                 endpoint.SetQuorumQueue();
                 // Commands come to the queue's own exchange only (CampaignAddressing.Address).
                 endpoint.ConfigureConsumeTopology = false;
-                // Recipient batches are large messages: none prefetched beyond those being imported (docs/campaigns.md, "Memory").
+                // Recipient batches are large messages: none prefetched beyond those being imported (docs/campaigns.md, "Memory and CPU").
                 endpoint.PrefetchCount = 4;
                 endpoint.ConcurrentMessageLimit = 4;
                 // An AddCampaignRecipients may overtake its StartCampaign: it is tried again a few times.

@@ -145,8 +145,10 @@ internal static class CampaignBenchmark
         }
 
         // Cancelling ends every pending delivery as unsent in one statement: a million rows take a while.
+        clock.Restart();
         await campaigns.Send(new CancelCampaign(Guid.NewGuid(), importId), ct);
-        await events.WaitAsync<CampaignCompleted>(e => e.CampaignId == importId, ct, TimeSpan.FromMinutes(15));
+        var cancelled = await events.WaitAsync<CampaignCompleted>(e => e.CampaignId == importId, ct, TimeSpan.FromMinutes(15));
+        Console.WriteLine($"cancel: {cancelled.Deliveries.Unsent} pending deliveries ended as unsent in {clock.Elapsed.TotalSeconds:0.0} s; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
 
         // Direct: SendMessage from the same senders, as many in flight as the campaign may have.
         var lanes = senders * window;
