@@ -172,8 +172,13 @@ internal sealed partial class PausedFleet : IAsyncDisposable
     /// </summary>
     public async Task AssertNothingLostOrDoubledAsync()
     {
-        // The resumed worker fenced and rejoined as a fresh member: it holds its share again.
-        await Fleet.WaitForFairShareAsync(Victim, Survivor);
+        // The resumed worker fenced and rejoined as a fresh member: it holds its share again. That
+        // takes a while when the broker dropped its connection during the pause: each of its shard
+        // endpoints stops only once the commands it was running gave up publishing on the dead
+        // connection (docs/fencing.md).
+        var clock = Stopwatch.StartNew();
+        await Fleet.WaitForFairShareAsync(TimeSpan.FromSeconds(120), Victim, Survivor);
+        TestContext.Out.WriteLine($"the paused worker held its share again {clock.Elapsed.TotalSeconds:0.0} s after the pause ended");
         await WaitForEveryOutcomeAsync(TimeSpan.FromSeconds(60));
         var again = await EveryAccountSendsAgainAsync(TimeSpan.FromSeconds(60));
 

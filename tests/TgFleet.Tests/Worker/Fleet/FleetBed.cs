@@ -105,7 +105,10 @@ internal sealed class FleetBed : IAsyncDisposable
     }
 
     /// <summary>Waits until every shard is owned and each of <paramref name="workers"/> holds its fair share.</summary>
-    public async Task<IReadOnlyDictionary<int, string>> WaitForFairShareAsync(params WorkerProcess[] workers)
+    public Task<IReadOnlyDictionary<int, string>> WaitForFairShareAsync(params WorkerProcess[] workers) => WaitForFairShareAsync(Deadline, workers);
+
+    /// <summary>As <see cref="WaitForFairShareAsync(WorkerProcess[])"/>, within <paramref name="deadline"/>.</summary>
+    public async Task<IReadOnlyDictionary<int, string>> WaitForFairShareAsync(TimeSpan deadline, params WorkerProcess[] workers)
     {
         var share = (Shards + workers.Length - 1) / workers.Length;
         IReadOnlyDictionary<int, string> owners = new Dictionary<int, string>();
@@ -113,7 +116,7 @@ internal sealed class FleetBed : IAsyncDisposable
         {
             owners = await OwnersAsync();
             return owners.Count == Shards && workers.All(w => owners.Values.Count(o => o == w.Id) >= Shards / workers.Length && owners.Values.Count(o => o == w.Id) <= share);
-        }, Deadline, () => string.Join(", ", owners.OrderBy(o => o.Key).Select(o => $"{o.Key}:{o.Value}")) + "\n" + Describe());
+        }, deadline, () => string.Join(", ", owners.OrderBy(o => o.Key).Select(o => $"{o.Key}:{o.Value}")) + "\n" + Describe());
         return owners;
     }
 
