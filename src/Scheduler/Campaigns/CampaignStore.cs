@@ -1,7 +1,6 @@
 using Dapper;
 using Npgsql;
 using TgFleet.Contracts.Campaigns;
-using TgFleet.Storage.Accounts;
 
 namespace TgFleet.Scheduler.Campaigns;
 
@@ -199,7 +198,7 @@ public sealed class SenderRow
             return "FLOOD_WAIT";
         }
 
-        if (AccountRowStatus.Parse(AccountStatus) is not { } status || !AccountRowStatus.Senders.Contains(status))
+        if (AccountStatus is not ("online" or "flood_wait" or "limited"))
         {
             return "OFFLINE";
         }

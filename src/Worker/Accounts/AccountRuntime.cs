@@ -1,5 +1,4 @@
 using TgFleet.Contracts.Accounts;
-using TgFleet.Storage.Accounts;
 using TgFleet.Tdlib;
 using TgFleet.Tdlib.Api;
 using TgFleet.Worker.Messaging;
@@ -233,7 +232,7 @@ public sealed partial class AccountRuntime : IAccountClient, IAsyncDisposable
 
         try
         {
-            await _accounts.UpsertAsync(AccountId, Shard, Login.PhoneMasked, AccountRowStatus.Online, CancellationToken.None);
+            await _accounts.UpsertAsync(AccountId, Shard, Login.PhoneMasked, "online", CancellationToken.None);
             await Sessions.OnReadyAsync(client, _stepTimeout);
         }
         catch (Exception e) when (e is not OutOfMemoryException)

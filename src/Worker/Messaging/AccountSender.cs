@@ -48,7 +48,6 @@ public sealed partial class AccountSender
     private readonly Lock _sendsGate = new();
     private readonly Dictionary<(long Chat, long Message), TaskCompletionSource<Td.TdObject>> _pendingSends = [];
     private readonly Dictionary<(long Chat, long Message), (Td.TdObject Update, long At)> _earlyOutcomes = [];
-    private Task _lastSettled = Task.CompletedTask;
 
     internal AccountSender(IAccountClient account, AccountStatusTracker status, Polly.ResiliencePipeline lookups, SendingOptions options, TimeSpan timeout,
         WorkerMetrics metrics, TimeProvider time, ILogger logger)
@@ -88,10 +87,6 @@ public sealed partial class AccountSender
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(beforeSend);
-        // One send at a time reaches Telegram: the previous one's outcome first, so that a
-        // FLOOD_WAIT or PEER_FLOOD answer is honoured by the very next send (the broker delivery of
-        // the previous one was released at its hand-off).
-        await Volatile.Read(ref _lastSettled).WaitAsync(cancellationToken);
         // Its shard may have just come to this worker with the stored session still being restored:
         // the send waits for it (Sending:RestoreWait) rather than fail.
         await _account.WaitUntilRestoredAsync(_options.RestoreWait, cancellationToken);
@@ -243,12 +238,6 @@ public sealed partial class AccountSender
     }
 
     private static byte[] TextHash(string text) => System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text));
-
-    /// <summary>
-    /// The send last handed to TDLib is settled (its outcome recorded and published) when
-    /// <paramref name="settled"/> completes; the account's next send waits for it.
-    /// </summary>
-    internal void Settles(Task settled) => Volatile.Write(ref _lastSettled, settled);
 
     private static SendAttempt Refuse(SendResult result) => new(result, null);
 

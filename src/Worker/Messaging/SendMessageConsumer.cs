@@ -41,6 +41,8 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
                 : await NotSentAsync(context, Failure(command, "SHARD_NOT_OWNED", permanent: false, "This worker does not own the account's shard."));
         }
 
+        // One send of an account at a time reaches Telegram: its previous one's answer first.
+        await outcomes.SettledAsync(runtime, context.CancellationToken);
         SendStart? start = null;
         var attempt = await runtime.Sending.SendAsync(command, async target =>
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using TgFleet.Contracts.Accounts;
@@ -32,6 +33,7 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan PublishAttempt = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<Guid, (int Shard, Task Done)> _inFlight = new();
+    private readonly ConditionalWeakTable<AccountRuntime, Task> _lastByAccount = new();
     private readonly ConcurrentDictionary<int, (CancellationTokenSource Stop, Task Done)> _resolving = new();
     private readonly ConcurrentDictionary<(int Shard, long Epoch), bool> _stopping = new();
     private readonly Lock _drainGate = new();
@@ -39,6 +41,15 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
 
     /// <summary>Whether <paramref name="commandId"/> was handed to TDLib by this worker and its outcome is still to come.</summary>
     public bool IsInFlight(Guid commandId) => _inFlight.ContainsKey(commandId);
+
+    /// <summary>
+    /// Completes once the outcome of <paramref name="runtime"/>'s last send handed to TDLib is known.
+    /// An account's sends reach Telegram one at a time: the next one is handed over only after
+    /// Telegram answered the previous, so a FLOOD_WAIT or PEER_FLOOD answer is honoured by the very
+    /// next send (the broker delivery of the previous one was released at its hand-off).
+    /// </summary>
+    public Task SettledAsync(AccountRuntime runtime, CancellationToken cancellationToken) =>
+        _lastByAccount.TryGetValue(runtime, out var last) ? last.WaitAsync(cancellationToken) : Task.CompletedTask;
 
     /// <summary>
     /// Follows a send handed to TDLib by <paramref name="runtime"/> until its outcome is recorded and
@@ -52,7 +63,7 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
         var handedOff = time.GetTimestamp();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _inFlight[command.CommandId] = (runtime.Shard, done.Task);
-        runtime.Sending.Settles(done.Task);
+        _lastByAccount.AddOrUpdate(runtime, done.Task);
         _ = FollowAsync(command, runtime, outcome, () => sinceDelivery + time.GetElapsedTime(handedOff), done);
     }
 
