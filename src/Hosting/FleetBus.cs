@@ -17,13 +17,14 @@ public sealed class RabbitMqOptions
     public Uri? Uri { get; set; }
 
     /// <summary>
-    /// The AMQP heartbeat asked of the broker (default 10 s). It is how soon RabbitMQ notices a
-    /// process that is frozen (SIGSTOP, a stalled VM) and hands its unacknowledged deliveries back
-    /// to the queue: a frozen worker's prefetched commands wait that long (two to three
-    /// heartbeats), not the broker's default of 60 s (docs/fencing.md).
+    /// The AMQP heartbeat asked of the broker (default 60 s, RabbitMQ's own). It decides how soon
+    /// RabbitMQ notices a frozen process (SIGSTOP, a stalled VM) and hands the deliveries it had
+    /// prefetched back to the queue: about two to three heartbeats. A shorter one returns a frozen
+    /// worker's commands sooner, but then the broker drops the connection of a worker that was
+    /// frozen only briefly, and RabbitMQ.Client 7.2.2 can wedge on such a connection when the
+    /// worker continues (docs/fencing.md).
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:02", "00:10:00", ErrorMessage = "RabbitMq:Heartbeat must be between 2 s and 10 min.")]
-    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>Registers MassTransit on RabbitMQ; the bus's own health check joins readiness.</summary>

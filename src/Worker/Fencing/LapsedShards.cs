@@ -53,12 +53,7 @@ public sealed class LapsedShards
 
     /// <summary>
     /// Cancels one delivery: MassTransit then writes nothing for it (no ack, no nack), and the broker
-    /// returns it to the queue when the endpoint's channel closes — at once when fencing stops the
-    /// endpoint, or already, when the broker closed the connection of a worker that was frozen
-    /// (RabbitMq:Heartbeat). Writing nothing matters after a long pause: the connection's socket is
-    /// then dead, and RabbitMQ.Client 7.2.2 blocks every writer for good once 128 frames wait for a
-    /// dead socket, which stops the connection's shutdown and so the worker's rejoining
-    /// (rabbitmq-dotnet-client issue 1930; docs/fencing.md).
+    /// returns it to the queue when the endpoint's channel closes, which fencing does at once.
     /// </summary>
     internal static void HandBack(ReceiveContext context)
     {
@@ -96,9 +91,8 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
         if (ownership.IsLapsed(shard))
         {
             ownership.FenceNow();
-            // Handed back, not faulted: nothing is written for the delivery, and it returns to the queue.
-            LapsedShards.HandBack(context.ReceiveContext);
-            throw new OperationCanceledException($"Shard {shard}'s lease lapsed: the command goes back to its queue.", null, context.ReceiveContext.CancellationToken);
+            // Not rescued by MassTransit: the delivery is returned to the queue (nacked), not faulted.
+            throw new OperationCanceledException($"Shard {shard}'s lease lapsed: the command goes back to its queue.");
         }
 
         var answers = new CommandAnswers();
@@ -111,8 +105,7 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
             }
             catch (Exception e) when (e is not OperationCanceledException && ownership.IsLapsed(shard))
             {
-                LapsedShards.HandBack(context.ReceiveContext);
-                throw new OperationCanceledException($"Shard {shard}'s lease lapsed while the command ran: it goes back to its queue.", e, context.ReceiveContext.CancellationToken);
+                throw new OperationCanceledException($"Shard {shard}'s lease lapsed while the command ran: it goes back to its queue.", e);
             }
             finally
             {
@@ -123,10 +116,10 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
         if (answers.Dropped)
         {
             // An answer of this command was not published (the lease lapsed meanwhile): acknowledging
-            // the delivery would leave its publisher without one. Its next owner answers it.
-            LapsedShards.HandBack(context.ReceiveContext);
-            throw new OperationCanceledException($"Shard {shard}'s lease lapsed before the command's answer was published: it goes back to its queue.", null,
-                context.ReceiveContext.CancellationToken);
+            // the delivery would leave its publisher without one. Returned to the queue (nacked), its
+            // next owner answers it. (Cancelled instead, it would stay unacknowledged on a channel that
+            // stays open when the connection survived the pause.)
+            throw new OperationCanceledException($"Shard {shard}'s lease lapsed before the command's answer was published: it goes back to its queue.");
         }
     }
 
