@@ -44,22 +44,10 @@ public sealed class LapsedShards
     {
         foreach (var (context, of) in _running)
         {
-            if (of == shard)
+            if (of == shard && context is BaseReceiveContext cancellable)
             {
-                HandBack(context);
+                cancellable.Cancel();
             }
-        }
-    }
-
-    /// <summary>
-    /// Cancels one delivery: MassTransit then writes nothing for it (no ack, no nack), and the broker
-    /// returns it to the queue when the endpoint's channel closes, which fencing does at once.
-    /// </summary>
-    internal static void HandBack(ReceiveContext context)
-    {
-        if (context is BaseReceiveContext cancellable)
-        {
-            cancellable.Cancel();
         }
     }
 
@@ -91,12 +79,10 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
         if (ownership.IsLapsed(shard))
         {
             ownership.FenceNow();
-            // Not rescued by MassTransit: the delivery is returned to the queue (nacked), not faulted.
+            // Not rescued by MassTransit: the delivery is returned to the queue, not faulted.
             throw new OperationCanceledException($"Shard {shard}'s lease lapsed: the command goes back to its queue.");
         }
 
-        var answers = new CommandAnswers();
-        CommandAnswers.Current.Value = answers;
         using (lapsed.Running(context.ReceiveContext, shard))
         {
             try
@@ -107,43 +93,15 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
             {
                 throw new OperationCanceledException($"Shard {shard}'s lease lapsed while the command ran: it goes back to its queue.", e);
             }
-            finally
-            {
-                answers.Closed = true;
-            }
-        }
-
-        if (answers.Dropped)
-        {
-            // An answer of this command was not published (the lease lapsed meanwhile): acknowledging
-            // the delivery would leave its publisher without one. Returned to the queue (nacked), its
-            // next owner answers it. (Cancelled instead, it would stay unacknowledged on a channel that
-            // stays open when the connection survived the pause.)
-            throw new OperationCanceledException($"Shard {shard}'s lease lapsed before the command's answer was published: it goes back to its queue.");
         }
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("shard-lease");
 }
 
-/// <summary>What a command's consumer published, as far as <see cref="ShardLeaseFilter{T}"/> must know.</summary>
-internal sealed class CommandAnswers
-{
-    /// <summary>The command running on this flow (tasks it starts inherit it, and see it closed once it ended).</summary>
-    public static readonly AsyncLocal<CommandAnswers?> Current = new();
-
-    /// <summary>The command has ended: an event dropped from now on is not its answer.</summary>
-    public bool Closed { get; set; }
-
-    /// <summary>An event was dropped while the command ran (its shard's lease lapsed).</summary>
-    public bool Dropped { get; set; }
-}
-
 /// <summary>
 /// On every publish of the worker: an event about an account whose shard's lease lapsed is not
-/// published (its next owner reports what happens to its commands). One dropped while a command of
-/// a shard endpoint runs hands that command's delivery back to the queue (<see cref="ShardLeaseFilter{T}"/>),
-/// so that no command is acknowledged without its answer.
+/// published (its next owner reports what happens to its commands).
 /// </summary>
 public sealed class ShardLeasePublishFilter<T>(ShardOwnership ownership, Microsoft.Extensions.Options.IOptions<ShardOptions> options) : IFilter<PublishContext<T>>
     where T : class
@@ -159,11 +117,6 @@ public sealed class ShardLeasePublishFilter<T>(ShardOwnership ownership, Microso
         if (AccountIdOf?.Invoke(context.Message) is { Length: > 0 } accountId
             && ownership.IsLapsed(ShardAddressing.ShardOf(accountId, options.Value.Count)))
         {
-            if (CommandAnswers.Current.Value is { Closed: false } answers)
-            {
-                answers.Dropped = true;
-            }
-
             return Task.CompletedTask;
         }
 
@@ -175,7 +128,7 @@ public sealed class ShardLeasePublishFilter<T>(ShardOwnership ownership, Microso
 
 /// <summary>
 /// Wraps the shard host: a shard that was lost or fenced has its running commands handed back
-/// (<see cref="LapsedShards.HandBack(int)"/>) before its endpoint stops.
+/// (<see cref="LapsedShards.HandBack"/>) before its endpoint stops.
 /// </summary>
 public sealed class HandBackOnLoss(IShardHost inner, LapsedShards lapsed) : IShardHost
 {
