@@ -24,6 +24,7 @@ public sealed class RabbitMqOptions
     /// frozen only briefly, and RabbitMQ.Client 7.2.2 can wedge on such a connection when the
     /// worker continues (docs/fencing.md).
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:10:00", ErrorMessage = "RabbitMq:Heartbeat must be between 2 s and 10 min (e.g. 00:01:00).")]
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(60);
 }
 
