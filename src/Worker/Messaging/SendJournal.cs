@@ -15,6 +15,12 @@ public enum SendStartKind
 
     /// <summary>An earlier delivery of this command left a row: <see cref="SendStart.Existing"/>.</summary>
     Existing,
+
+    /// <summary>
+    /// The row's lease epoch is no longer its shard's live lease (taken over or expired): nothing
+    /// was recorded, and nothing may be sent; the shard's next owner executes the command.
+    /// </summary>
+    Fenced,
 }
 
 /// <summary>The journal's answer to <c>SendJournal.StartAsync</c>.</summary>
@@ -47,7 +53,9 @@ public sealed record LeftOpen(Guid CommandId, string AccountId, CommandState Sta
 /// per message, each batched with those of concurrent sends (<see cref="StatementBatcher{TItem,TResult}"/>):
 /// <list type="number">
 /// <item>right before <c>sendMessage</c>, one statement checks the opt-out list and inserts the row
-/// as <c>sending</c>, or finds the row an earlier delivery left;</item>
+/// as <c>sending</c>, or finds the row an earlier delivery left; it inserts only while the lease
+/// epoch the send runs under is its shard's live lease, so a worker resumed from a pause after its
+/// shard was taken over cannot leave a row its next owner has already looked for;</item>
 /// <item>after Telegram's answer, the row moves from <c>sending</c> to its outcome.</item>
 /// </list>
 /// A send that never reaches Telegram (account not ready, unknown recipient, FLOOD_WAIT, …) writes
@@ -63,15 +71,17 @@ public sealed class SendJournal : IAsyncDisposable
                 AS i(command_id, account_id, user_id, body_hash, shard, epoch, chat_id, text_hash)
         ), flagged AS (
             SELECT i.command_id, i.account_id, i.body_hash, i.shard, i.epoch, i.chat_id, i.text_hash,
-                   i.user_id <> 0 AND EXISTS (SELECT 1 FROM opt_outs o WHERE o.telegram_user_id = i.user_id) AS opted
+                   i.user_id <> 0 AND EXISTS (SELECT 1 FROM opt_outs o WHERE o.telegram_user_id = i.user_id) AS opted,
+                   i.epoch IS NOT NULL AND NOT EXISTS (
+                       SELECT 1 FROM shard_leases l WHERE l.shard = i.shard AND l.epoch = i.epoch AND l.expires_at > now()) AS fenced
             FROM input i
         ), inserted AS (
             INSERT INTO command_journal (command_id, account_id, command, state, body_hash, shard, epoch, chat_id, text_hash)
-            SELECT command_id, account_id, 'SendMessage', 'sending', body_hash, shard, epoch, chat_id, text_hash FROM flagged WHERE NOT opted
+            SELECT command_id, account_id, 'SendMessage', 'sending', body_hash, shard, epoch, chat_id, text_hash FROM flagged WHERE NOT opted AND NOT fenced
             ON CONFLICT (command_id) DO NOTHING
             RETURNING command_id
         )
-        SELECT f.command_id, ins.command_id IS NOT NULL, f.opted, j.state, j.outcome::text,
+        SELECT f.command_id, ins.command_id IS NOT NULL, f.opted, f.fenced, j.state, j.outcome::text,
                j.body_hash IS NULL OR j.body_hash = f.body_hash
         FROM flagged f
         LEFT JOIN inserted ins ON ins.command_id = f.command_id
@@ -176,7 +186,9 @@ public sealed class SendJournal : IAsyncDisposable
     /// <summary>
     /// <see cref="StartAsync(Guid, string, long, byte[])"/> for a send handed to TDLib under
     /// <paramref name="row"/>'s lease, to its chat, with a hash of its text: what the shard's next
-    /// owner needs to resolve the row if this worker stops before the outcome.
+    /// owner needs to resolve the row if this worker stops before the outcome. With an epoch, the
+    /// answer is <see cref="SendStartKind.Fenced"/> (nothing recorded) once that epoch is no longer
+    /// the shard's live lease.
     /// </summary>
     public Task<SendStart> StartAsync(SendRow row, long recipientUserId, byte[]? bodyHash) =>
         _starts.RunAsync(new StartItem(row, recipientUserId, bodyHash));
@@ -282,7 +294,7 @@ public sealed class SendJournal : IAsyncDisposable
     private async Task<IReadOnlyList<SendStart>> StartBatchAsync(IReadOnlyList<StartItem> items)
     {
         await using var conn = await _db.OpenConnectionAsync();
-        var rows = (await conn.QueryAsync<(Guid CommandId, bool Started, bool OptedOut, string? State, string? Outcome, bool? SameBody)>(StartSql, new
+        var rows = (await conn.QueryAsync<(Guid CommandId, bool Started, bool OptedOut, bool Fenced, string? State, string? Outcome, bool? SameBody)>(StartSql, new
         {
             Ids = items.Select(i => i.Row.CommandId).ToArray(),
             Accounts = items.Select(i => i.Row.AccountId).ToArray(),
@@ -301,6 +313,7 @@ public sealed class SendJournal : IAsyncDisposable
             answers[i] = row switch
             {
                 { Started: true } => new SendStart(SendStartKind.Started),
+                { Fenced: true } => new SendStart(SendStartKind.Fenced),
                 { State: { } state } => new SendStart(SendStartKind.Existing, new JournalEntry(CommandJournal.Parse(state), row.Outcome) { SameBody = row.SameBody ?? true }),
                 { OptedOut: true } => new SendStart(SendStartKind.OptedOut),
                 _ => null,

@@ -68,6 +68,10 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
                     "The recipient asked not to be messaged (STOP); no account of the fleet messages them again."), runtime);
             case { Kind: SendStartKind.Existing, Existing: { } existing }:
                 return await ReplayAsync(context, existing, runtime);
+            case { Kind: SendStartKind.Fenced }:
+                // The shard's lease moved on while this worker was paused or cut off: not sent, and
+                // not answered here; the delivery goes back to the queue for the shard's next owner.
+                throw new OperationCanceledException($"Shard {runtime.Shard}'s lease epoch {runtime.Epoch} is no longer live: the command goes back to its queue.");
         }
 
         // TDLib has the message: the delivery is done; the outcome is recorded and published when

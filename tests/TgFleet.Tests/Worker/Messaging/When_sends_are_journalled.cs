@@ -163,6 +163,32 @@ public sealed class When_sends_are_journalled
         Assert.That(recorded.Outcome, Is.Null);
     }
 
+    [Test]
+    public async Task A_send_under_a_lease_epoch_that_is_no_longer_live_records_nothing()
+    {
+        await using (var conn = await _source.OpenConnectionAsync())
+        {
+            // Shard 5 was taken over at epoch 3; shard 6's lease (epoch 2) expired and nobody took it yet.
+            await conn.ExecuteAsync("""
+                INSERT INTO shard_leases (shard, owner, epoch, expires_at) VALUES
+                    (5, 'survivor', 3, now() + interval '1 minute'), (6, 'paused', 2, now() - interval '1 second')
+                """);
+        }
+
+        var stale = Guid.NewGuid();
+        var expired = Guid.NewGuid();
+        var live = Guid.NewGuid();
+        var answers = await Task.WhenAll(
+            _journal.StartAsync(new SendRow(stale, "acct", 5, 2, 77, [1]), 1, null),
+            _journal.StartAsync(new SendRow(expired, "acct", 6, 2, 77, [1]), 1, null),
+            _journal.StartAsync(new SendRow(live, "acct", 5, 3, 77, [1]), 1, null));
+
+        Assert.That(answers.Select(a => a.Kind), Is.EqualTo(new[] { SendStartKind.Fenced, SendStartKind.Fenced, SendStartKind.Started }));
+        Assert.That(await StateAsync(stale), Is.Null, "a resumed worker leaves no row its shard's next owner has already looked for");
+        Assert.That(await StateAsync(expired), Is.Null);
+        Assert.That(await StateAsync(live), Is.EqualTo("sending"));
+    }
+
     private async Task<string?> StateAsync(Guid id)
     {
         await using var conn = await _source.OpenConnectionAsync();
