@@ -83,6 +83,7 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
             throw new OperationCanceledException($"Shard {shard}'s lease lapsed: the command goes back to its queue.");
         }
 
+        using var answers = DroppedEvents.Watch();
         using (lapsed.Running(context.ReceiveContext, shard))
         {
             try
@@ -94,6 +95,14 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
                 throw new OperationCanceledException($"Shard {shard}'s lease lapsed while the command ran: it goes back to its queue.", e);
             }
         }
+
+        if (answers.Dropped)
+        {
+            // The command's answer was not published (its shard's lease lapsed meanwhile): acknowledging
+            // the delivery would leave its publisher without one. It goes back to the queue (nacked
+            // while the channel is open), and the shard's next owner answers it.
+            throw new OperationCanceledException($"Shard {shard}'s lease lapsed before the command's answer was published: it goes back to its queue.");
+        }
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("shard-lease");
@@ -101,7 +110,9 @@ public sealed class ShardLeaseFilter<T>(ShardOwnership ownership, LapsedShards l
 
 /// <summary>
 /// On every publish of the worker: an event about an account whose shard's lease lapsed is not
-/// published (its next owner reports what happens to its commands).
+/// published (its next owner reports what happens to its commands). The publisher learns of the
+/// drop through <see cref="DroppedEvents"/>: a command's delivery is then handed back rather than
+/// acknowledged, and a send's recorded outcome stays in the outbox for the next owner.
 /// </summary>
 public sealed class ShardLeasePublishFilter<T>(ShardOwnership ownership, Microsoft.Extensions.Options.IOptions<ShardOptions> options) : IFilter<PublishContext<T>>
     where T : class
@@ -117,6 +128,7 @@ public sealed class ShardLeasePublishFilter<T>(ShardOwnership ownership, Microso
         if (AccountIdOf?.Invoke(context.Message) is { Length: > 0 } accountId
             && ownership.IsLapsed(ShardAddressing.ShardOf(accountId, options.Value.Count)))
         {
+            DroppedEvents.NoteDropped();
             return Task.CompletedTask;
         }
 
@@ -124,6 +136,51 @@ public sealed class ShardLeasePublishFilter<T>(ShardOwnership ownership, Microso
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("shard-lease-publish");
+}
+
+/// <summary>
+/// Tells a publisher whether <see cref="ShardLeasePublishFilter{T}"/> dropped what it published: a
+/// watch started on an async flow sees the drops of the publishes awaited on that flow, until it is
+/// disposed. Only the innermost open watch is told, so that a send's outcome followed by a task that
+/// its command started is not taken for that command's answer.
+/// </summary>
+public sealed class DroppedEvents : IDisposable
+{
+    private static readonly AsyncLocal<DroppedEvents?> Current = new();
+    private readonly DroppedEvents? _outer;
+    private bool _closed;
+
+    private DroppedEvents(DroppedEvents? outer) => _outer = outer;
+
+    /// <summary>Whether an event published under this watch was dropped.</summary>
+    public bool Dropped { get; private set; }
+
+    /// <summary>Starts a watch on the current flow (a synchronous call, so the caller's flow keeps it).</summary>
+    public static DroppedEvents Watch()
+    {
+        var watch = new DroppedEvents(Current.Value);
+        Current.Value = watch;
+        return watch;
+    }
+
+    /// <summary>The publish filter dropped an event on the current flow.</summary>
+    internal static void NoteDropped()
+    {
+        if (Current.Value is { _closed: false } watch)
+        {
+            watch.Dropped = true;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _closed = true;
+        if (Current.Value == this)
+        {
+            Current.Value = _outer;
+        }
+    }
 }
 
 /// <summary>

@@ -6,6 +6,7 @@ using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Messaging;
 using TgFleet.Worker.Accounts;
 using TgFleet.Worker.Commands;
+using TgFleet.Worker.Fencing;
 using TgFleet.Worker.Sharding;
 
 namespace TgFleet.Worker.Messaging;
@@ -334,6 +335,7 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
             {
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 attempt.CancelAfter(PublishAttempt);
+                using var watch = DroppedEvents.Watch();
                 if (result.Sent is { } sent)
                 {
                     await events.PublishAsync(sent, attempt.Token);
@@ -341,6 +343,14 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
                 else
                 {
                     await events.PublishAsync(result.Failed!, attempt.Token);
+                }
+
+                if (watch.Dropped)
+                {
+                    // The publish filter dropped it (the lease lapsed since Holds): it stays in the
+                    // outbox, and the shard's next owner publishes it.
+                    Log.LeftForNextOwner(logger, commandId, shard);
+                    return;
                 }
 
                 break;
@@ -351,12 +361,6 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
                 await Task.Delay(backoff, time, cancellationToken);
                 backoff = backoff < TimeSpan.FromSeconds(5) ? backoff * 2 : backoff;
             }
-        }
-
-        if (ownership?.Value?.IsLapsed(shard) == true)
-        {
-            // The publish filter drops the events of a lapsed shard: it stays in the outbox.
-            return;
         }
 
         Count(result, duration);
