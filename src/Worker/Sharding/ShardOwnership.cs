@@ -92,7 +92,8 @@ public sealed partial class ShardOwnership : BackgroundService
     /// shard it could take, the others being held by live workers, if that is at least
     /// shards ÷ workers rounded down) and every held shard is started,
     /// except those taken from an expired lease that wait for the previous owner's connections to
-    /// go (they are held; their accounts start when that is safe).
+    /// go (they are held; their accounts start when that is safe) — as long as at least one held
+    /// shard is started: a worker whose every shard still waits serves nothing yet.
     /// </summary>
     public bool Settled
     {
@@ -100,7 +101,8 @@ public sealed partial class ShardOwnership : BackgroundService
         {
             lock (_gate)
             {
-                return _holdsShare && _held.Values.All(h => h.Started || h.StartAt > 0);
+                return _holdsShare && _held.Values.All(h => h.Started || h.StartAt > 0)
+                    && (_held.Count == 0 || _held.Values.Any(h => h.Started));
             }
         }
     }
