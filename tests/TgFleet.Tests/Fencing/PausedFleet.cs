@@ -105,7 +105,13 @@ internal sealed partial class PausedFleet : IAsyncDisposable
     /// <summary>Waits until every command sent so far has an outcome.</summary>
     public Task WaitForEveryOutcomeAsync(TimeSpan deadline) =>
         Wait.UntilAsync(() => _commands.All(c => OutcomesOf(c.Id) > 0), deadline,
-            () => $"{_commands.Count(c => OutcomesOf(c.Id) == 0)} of {_commands.Count} commands without an outcome\n" + Fleet.Describe());
+            () => $"{_commands.Count(c => OutcomesOf(c.Id) == 0)} of {_commands.Count} commands without an outcome\n"
+                + string.Concat(_commands.Where(c => OutcomesOf(c.Id) == 0).Select(c => $"{c.Id} ({c.Account}):\n{Mentions(c.Id)}"))
+                + Fleet.Describe());
+
+    /// <summary>The workers' log lines that name <paramref name="commandId"/>.</summary>
+    private string Mentions(Guid commandId) => string.Concat(new[] { Victim, Survivor }.SelectMany(w =>
+        w.Run.Output.Split('\n').Where(line => line.Contains(commandId.ToString(), StringComparison.Ordinal)).Select(line => $"  {w.Id}: {line}\n")));
 
     /// <summary>Commands answered MessageSent.</summary>
     public int SentCount => Fleet.Events.Since<MessageSent>(0).Select(e => e.Message.CommandId).Distinct().Count(id => _commands.Any(c => c.Id == id));
