@@ -249,13 +249,6 @@ public sealed partial class ShardOwnership : BackgroundService
             var wanted = free.OrderBy(_ => Random.Shared.Next()).Take(target - held.Count).ToList();
             var acquiredAt = _time.GetTimestamp();
             var acquired = await _store.AcquireAsync(WorkerId, wanted, _options.LeaseTtl, _options.DisconnectDelay, cancellationToken);
-            // Its share, or every shard that was free (the rest are held by live workers) as long as
-            // that is at least the smaller fair share: a worker that finds every shard taken (all
-            // leases lost in a database outage and retaken by another worker first) is not in
-            // service until the rebalance gives it shards.
-            var least = _options.Count / workers;
-            _holdsShare = held.Count + acquired.Count >= target
-                || (acquired.Count == wanted.Count && wanted.Count == free.Count && held.Count + acquired.Count >= least);
             lock (_gate)
             {
                 // All of them at once: each is fenced from its acquisition, not from when its turn to start comes.
@@ -270,6 +263,14 @@ public sealed partial class ShardOwnership : BackgroundService
                     _lapsed.Remove(won.Lease.Shard);
                 }
             }
+
+            // Its share, or every shard that was free (the rest are held by live workers) as long as
+            // that is at least the smaller fair share: a worker that finds every shard taken (all
+            // leases lost in a database outage and retaken by another worker first) is not in
+            // service until the rebalance gives it shards.
+            var least = _options.Count / workers;
+            _holdsShare = held.Count + acquired.Count >= target
+                || (acquired.Count == wanted.Count && wanted.Count == free.Count && held.Count + acquired.Count >= least);
 
             var renewedAt = started;
             foreach (var won in acquired)

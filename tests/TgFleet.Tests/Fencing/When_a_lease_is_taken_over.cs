@@ -64,6 +64,7 @@ public sealed class When_a_lease_is_taken_over
         {
             await Wait.UntilAsync(async () => await OwnedByAsync("survivor") == Shards, TimeSpan.FromSeconds(20));
             Assert.That(ledger.RunningOn("survivor"), Is.Zero, "held, not started: the old connections may be live");
+            Assert.That(owner.Settled, Is.False, "not ready: every shard it holds still waits, so it serves nothing yet");
 
             // The dead worker's gate records its epochs closed (as FenceRecords does once they are over).
             await using (var conn = new NpgsqlConnection(_db.ConnectionString))
@@ -72,6 +73,7 @@ public sealed class When_a_lease_is_taken_over
             }
 
             await Wait.UntilAsync(() => ledger.RunningOn("survivor") == Shards, TimeSpan.FromSeconds(20), () => $"{ledger.RunningOn("survivor")} started");
+            await Wait.UntilAsync(() => owner.Settled, TimeSpan.FromSeconds(20), () => "not settled with its shards started");
         }
         finally
         {
