@@ -23,7 +23,7 @@ public static class ExitCodes
     /// <summary>The fleet does not run the account (<c>ACCOUNT_UNKNOWN</c>).</summary>
     public const int UnknownAccount = 5;
 
-    /// <summary>The fleet rejected the command (<c>CommandRejected</c>: a field and a reason).</summary>
+    /// <summary>The fleet rejected the command (<c>CommandRejected</c>: a field and a reason; "not now" ones too, e.g. <c>ACCOUNT_NOT_READY</c>).</summary>
     public const int Rejected = 6;
 
     /// <summary>No answer within <c>--timeout</c>.</summary>
@@ -55,14 +55,18 @@ public sealed class CliException : Exception
     /// <summary>The process's exit code.</summary>
     public int ExitCode { get; }
 
-    /// <summary>The failure for a <see cref="CommandRejected"/>: an unknown account, or a field and its reason.</summary>
+    /// <summary>
+    /// The failure for a <see cref="CommandRejected"/>: an unknown account, or a field and its reason
+    /// (a "not now" one, <c>Permanent = false</c>, says that trying again later may succeed).
+    /// </summary>
     public static CliException Rejected(CommandRejected rejected)
     {
         ArgumentNullException.ThrowIfNull(rejected);
         return rejected.Reason == "ACCOUNT_UNKNOWN"
             ? new CliException(ExitCodes.UnknownAccount, $"unknown account '{rejected.AccountId}': the fleet does not run it (ACCOUNT_UNKNOWN)")
             : new CliException(ExitCodes.Rejected, $"{rejected.Command} rejected: {rejected.Field} {rejected.Reason}"
-                + (string.IsNullOrWhiteSpace(rejected.Detail) ? string.Empty : $" ({rejected.Detail})"));
+                + (string.IsNullOrWhiteSpace(rejected.Detail) ? string.Empty : $" ({rejected.Detail})")
+                + (rejected.Permanent ? string.Empty : "; not now: try again later"));
     }
 
     /// <summary>No answer to <paramref name="what"/> within <paramref name="timeout"/>.</summary>

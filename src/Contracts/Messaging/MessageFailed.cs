@@ -1,6 +1,10 @@
 namespace TgFleet.Contracts.Messaging;
 
-/// <summary>The message of <paramref name="CommandId"/> was not delivered.</summary>
+/// <summary>
+/// The message of <paramref name="CommandId"/> was not delivered: what Telegram (or the fleet, once
+/// the send was accepted) made of it. A refusal before the send took effect (invalid, an unknown
+/// account, not logged in, shard not owned) is <c>CommandRejected</c> instead.
+/// </summary>
 /// <param name="CommandId">The SendMessage command.</param>
 /// <param name="AccountId">The sending account's key.</param>
 /// <param name="Reason">Machine-readable: Telegram's error text (e.g. <c>USER_PRIVACY_RESTRICTED</c>,

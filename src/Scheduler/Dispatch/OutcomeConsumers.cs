@@ -21,11 +21,16 @@ public sealed class MessageFailedBatchConsumer(OutcomeRecorder recorder) : ICons
             context.CancellationToken);
 }
 
-/// <summary>Applies the workers' CommandRejected answers to SendMessage (a filled text too long, an unknown account) as permanent failures.</summary>
+/// <summary>
+/// Applies the workers' CommandRejected answers to SendMessage: a permanent one (a filled text too
+/// long, an unknown account) as a permanent failure, a "not now" one (<c>Permanent = false</c>:
+/// ACCOUNT_NOT_READY, SHARD_NOT_OWNED) as a retryable failure, as a MessageFailed with
+/// <c>Permanent = false</c> is.
+/// </summary>
 public sealed class SendRejectedBatchConsumer(OutcomeRecorder recorder) : IConsumer<Batch<CommandRejected>>
 {
     /// <inheritdoc />
     public Task Consume(ConsumeContext<Batch<CommandRejected>> context) =>
         recorder.RecordAsync(context.Message.Where(m => m.Message.Command == nameof(SendMessage))
-            .Select(m => new SendOutcome(m.Message.CommandId, m.Message.Reason, Permanent: true, null)).ToList(), context.CancellationToken);
+            .Select(m => new SendOutcome(m.Message.CommandId, m.Message.Reason, m.Message.Permanent, null)).ToList(), context.CancellationToken);
 }

@@ -40,7 +40,7 @@ public sealed class AccountCommands(AccountRegistry registry, AccountStore accou
         {
             if (!registry.Owns(registry.ShardOf(accountId)))
             {
-                context.Refuse("AccountId", "SHARD_NOT_OWNED", "This worker does not own the account's shard.");
+                context.Refuse("AccountId", CommandRejections.ShardNotOwned, "This worker does not own the account's shard.");
                 return;
             }
 

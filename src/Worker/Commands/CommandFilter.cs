@@ -19,7 +19,9 @@ namespace TgFleet.Worker.Commands;
 /// runs again; a recorded rejection is answered again; any other finished command reaches its
 /// consumer marked as a replay (<see cref="CommandReplay"/>), which answers without doing it again;</item>
 /// <item>the consumer; a refusal it reports (<see cref="CommandPipeline.Refuse"/>) is answered with
-/// <see cref="CommandRejected"/> and recorded as the outcome; its end is recorded (<c>succeeded</c>,
+/// <see cref="CommandRejected"/> and recorded as the outcome, unless it only says "not now"
+/// (<see cref="CommandRejections.IsPermanent"/>): then the row goes, and a retry under the same id
+/// executes; its end is recorded (<c>succeeded</c>,
 /// or <c>failed</c> for an exception of its own, which then goes on to the error pipe).
 /// A refusal is not an exception: MassTransit answers a request whose consumer threw with a
 /// <c>Fault</c> before any filter outside the consumer could catch it;</item>
@@ -100,6 +102,14 @@ public sealed partial class CommandFilter<T>(CommandJournal journal, CommandReje
                 Log.Resumed(logger, kind.Name, commandId);
                 break;
             case { State: CommandState.Failed, Outcome: { } recorded } when JsonSerializer.Deserialize<CommandRejected>(recorded, Json) is { } rejected:
+                if (!CommandRejections.IsPermanent(rejected.Reason)
+                    && await journal.MoveAsync(commandId, CommandState.Failed, CommandState.Accepted, null, CancellationToken.None))
+                {
+                    // A "not now" refusal that an earlier version recorded as final: it runs now.
+                    Log.Resumed(logger, kind.Name, commandId);
+                    break;
+                }
+
                 Log.Replayed(logger, kind.Name, commandId, CommandState.Failed);
                 await rejections.AnswerAsync(context, kind, rejected);
                 outcome.Name = "replayed";
@@ -124,6 +134,13 @@ public sealed partial class CommandFilter<T>(CommandJournal journal, CommandReje
             Log.Failed(logger, kind.Name, commandId, e);
             await journal.FinishAsync(commandId, CommandState.Failed, null);
             throw;
+        }
+
+        if (refused is { Permanent: false })
+        {
+            // Not now (ACCOUNT_NOT_READY, SHARD_NOT_OWNED): not the command's outcome; a retry executes.
+            await journal.ForgetAsync(commandId, CancellationToken.None);
+            return;
         }
 
         await journal.FinishAsync(commandId, refused is null ? CommandState.Succeeded : CommandState.Failed,
@@ -195,7 +212,8 @@ public static class CommandPipeline
     /// Refuses the command before it took effect: once the consumer returns (it must, at once, and
     /// do nothing more), the pipeline answers <c>CommandRejected</c> naming the field, a
     /// machine-readable reason and a sentence for people (never a secret), and records it as the
-    /// command's outcome. Returns the outcome name, <c>rejected</c>.
+    /// command's outcome (a "not now" reason, <see cref="CommandRejections.IsPermanent"/>, is not
+    /// recorded). Returns the outcome name, <c>rejected</c>.
     /// </summary>
     public static string Refuse(this ConsumeContext context, string field, string reason, string detail)
     {

@@ -79,6 +79,8 @@ public sealed class CommandJournal : IAsyncDisposable
         WHERE command_id = @CommandId AND state = @From
         """;
 
+    private const string ForgetSql = "DELETE FROM command_journal WHERE command_id = @CommandId AND state = 'accepted'";
+
     private readonly NpgsqlDataSource _db;
     private readonly StatementBatcher<BeginItem, JournalEntry?> _begins;
     private readonly StatementBatcher<FinishItem, bool> _finishes;
@@ -109,6 +111,16 @@ public sealed class CommandJournal : IAsyncDisposable
         await using var conn = await _db.OpenConnectionAsync(cancellationToken);
         return await conn.ExecuteAsync(new CommandDefinition(MoveSql,
             new { CommandId = commandId, From = Name(from), To = Name(to), Outcome = outcome }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <summary>
+    /// Deletes an <c>accepted</c> command that was refused for now only (<see cref="CommandRejections.IsPermanent"/>):
+    /// nothing is recorded, so a retry under the same command id executes.
+    /// </summary>
+    public async Task ForgetAsync(Guid commandId, CancellationToken cancellationToken)
+    {
+        await using var conn = await _db.OpenConnectionAsync(cancellationToken);
+        await conn.ExecuteAsync(new CommandDefinition(ForgetSql, new { CommandId = commandId }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Runs the writes still queued, then takes no more.</summary>

@@ -3,6 +3,7 @@ using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Messaging;
 using TgFleet.Tdlib;
 using TgFleet.Worker.Accounts;
+using TgFleet.Worker.Commands;
 using Td = TgFleet.Tdlib.Api;
 
 namespace TgFleet.Worker.Messaging;
@@ -13,14 +14,20 @@ namespace TgFleet.Worker.Messaging;
 public sealed record SendResult(MessageSent? Sent, MessageFailed? Failed);
 
 /// <summary>
-/// How a send went up to the hand-off to TDLib: refused before anything was recorded
-/// (<see cref="Refused"/>), or recorded as <c>sending</c> and handed over (<see cref="Outcome"/>,
-/// which completes with Telegram's answer, or with null when the client closed first: then this
-/// worker cannot know, and the shard's next owner resolves the row).
+/// How a send went up to the hand-off to TDLib: rejected before it took effect
+/// (<see cref="Rejected"/>, answered with <c>CommandRejected</c>), failed before anything was
+/// recorded (<see cref="Refused"/>, a <c>MessageFailed</c>: FLOOD_WAIT, an unknown recipient, …), or
+/// recorded as <c>sending</c> and handed over (<see cref="Outcome"/>, which completes with
+/// Telegram's answer, or with null when the client closed first: then this worker cannot know, and
+/// the shard's next owner resolves the row).
 /// </summary>
 /// <param name="Refused">Nothing was recorded or sent.</param>
 /// <param name="Outcome">What Telegram made of it.</param>
-public sealed record SendAttempt(SendResult? Refused, Task<SendResult?>? Outcome);
+public sealed record SendAttempt(SendResult? Refused, Task<SendResult?>? Outcome)
+{
+    /// <summary>The account cannot send now (<c>ACCOUNT_NOT_READY</c>): nothing was recorded or sent.</summary>
+    public CommandValidator.Problem? Rejected { get; init; }
+}
 
 /// <summary>Where a send goes, known right before the hand-off: what its <c>sending</c> row records.</summary>
 /// <param name="RecipientUserId">The recipient's user id (0 for a group or channel).</param>
@@ -96,7 +103,11 @@ public sealed partial class AccountSender
         var status = _status.Current;
         if (client is null || state != AuthenticationState.Ready || status is AccountStatus.LoggedOut or AccountStatus.Banned)
         {
-            return Refuse(command, "ACCOUNT_NOT_READY", permanent: false, detail: $"The account is not logged in (login {state?.ToString() ?? "not started"}, status {status?.ToString() ?? "none"}).");
+            return new SendAttempt(null, null)
+            {
+                Rejected = new("AccountId", CommandRejections.AccountNotReady,
+                    $"The account is not logged in (login {state?.ToString() ?? "not started"}, status {status?.ToString() ?? "none"})."),
+            };
         }
 
         var now = _time.GetUtcNow();
@@ -347,7 +358,8 @@ public sealed partial class AccountSender
                 await _status.SetAsync(AccountStatus.Banned, reason, commandId: command.CommandId);
                 return Fail(command, reason, permanent: true, detail: "Telegram banned or deactivated this account.");
             case "AUTH_KEY_DUPLICATED" or "AUTH_KEY_UNREGISTERED" or "SESSION_REVOKED" or "Unauthorized":
-                return Fail(command, "ACCOUNT_NOT_READY", permanent: false, detail: $"The account's session is no longer valid ({reason}).");
+                // Telegram's answer, so a MessageFailed with Telegram's reason (ACCOUNT_NOT_READY is a rejection's).
+                return Fail(command, reason, permanent: false, detail: $"Telegram no longer accepts the account's session ({reason}).");
         }
 
         var permanent = code is >= 400 and < 500 && code != 429;

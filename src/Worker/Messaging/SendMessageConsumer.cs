@@ -35,10 +35,10 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         var runtime = registry.Find(command.AccountId);
         if (runtime is null)
         {
-            // A refusal before execution, as for every command (docs/messaging.md, "One reason, one event").
+            // A refusal before execution, as for every command (docs/messaging.md, "One reason, one event type").
             return registry.Owns(registry.ShardOf(command.AccountId))
                 ? context.Refuse("AccountId", "ACCOUNT_UNKNOWN", "The fleet runs no account with this id: send Authenticate first.")
-                : await NotSentAsync(context, Failure(command, "SHARD_NOT_OWNED", permanent: false, "This worker does not own the account's shard."));
+                : await NotNowAsync(context, new("AccountId", CommandRejections.ShardNotOwned, "This worker does not own the account's shard."), runtime);
         }
 
         // One send of an account at a time reaches Telegram: its previous one's answer first.
@@ -60,8 +60,11 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         }, context.CancellationToken);
         switch (start)
         {
+            case null when attempt!.Rejected is { } rejected:
+                // Not logged in (yet): nothing reached Telegram.
+                return await NotNowAsync(context, rejected, runtime);
             case null:
-                // Nothing reached Telegram (not ready, FLOOD_WAIT, unknown recipient, …).
+                // Nothing reached Telegram (FLOOD_WAIT, unknown recipient, …).
                 return await NotSentAsync(context, attempt!.Refused!, runtime);
             case { Kind: SendStartKind.OptedOut }:
                 return await NotSentAsync(context, Failure(command, "RECIPIENT_OPTED_OUT", permanent: true,
@@ -80,13 +83,25 @@ public sealed partial class SendMessageConsumer(AccountRegistry registry, SendJo
         return "handed_off";
     }
 
+    /// <summary>
+    /// Refuses the send for now (<see cref="CommandRejections.IsPermanent"/>): nothing is recorded, so
+    /// a retry under the same id sends, unless an earlier delivery's row stands (then that is replayed).
+    /// </summary>
+    private async Task<string> NotNowAsync(ConsumeContext<SendMessage> context, CommandValidator.Problem refusal, AccountRuntime? runtime)
+    {
+        var command = context.Message;
+        return await journal.FindAsync(command.CommandId, JournalEntry.BodyHash(command), context.CancellationToken) is { } earlier
+            ? await ReplayAsync(context, earlier, runtime)
+            : context.Refuse(refusal.Field, refusal.Reason, refusal.Detail);
+    }
+
     /// <summary>Records the outcome of a send that never reached Telegram, or replays an earlier delivery's.</summary>
     private async Task<string> NotSentAsync(ConsumeContext<SendMessage> context, SendResult result, AccountRuntime? runtime = null)
     {
         var command = context.Message;
         if (SendOutcomes.IsRetryable(result))
         {
-            // Not now (not ready, FLOOD_WAIT, …): nothing is recorded, unless an earlier delivery's row stands.
+            // Not now (FLOOD_WAIT, PEER_FLOOD, …): nothing is recorded, unless an earlier delivery's row stands.
             return await journal.FindAsync(command.CommandId, JournalEntry.BodyHash(command), context.CancellationToken) is { } earlier
                 ? await ReplayAsync(context, earlier, runtime)
                 : await PublishAsync(context, result);

@@ -28,7 +28,7 @@ public sealed partial class TelegramQueries(AccountRegistry registry, AccountSto
         var shard = registry.ShardOf(accountId);
         if (!registry.Owns(shard))
         {
-            context.Refuse("AccountId", "SHARD_NOT_OWNED", $"This worker does not own the account's shard {shard}.");
+            context.Refuse("AccountId", CommandRejections.ShardNotOwned, $"This worker does not own the account's shard {shard}.");
             return;
         }
 
@@ -42,7 +42,7 @@ public sealed partial class TelegramQueries(AccountRegistry registry, AccountSto
             }
             else
             {
-                context.Refuse("AccountId", "ACCOUNT_NOT_READY", $"The account is not logged in on this worker (status {status}).");
+                context.Refuse("AccountId", CommandRejections.AccountNotReady, $"The account is not logged in on this worker (status {status}).");
             }
 
             return;
@@ -50,7 +50,7 @@ public sealed partial class TelegramQueries(AccountRegistry registry, AccountSto
 
         if (runtime.State != AuthState.Ready)
         {
-            context.Refuse("AccountId", "ACCOUNT_NOT_READY", $"The account is not logged in (login state {runtime.State?.ToString() ?? "none"}).");
+            context.Refuse("AccountId", CommandRejections.AccountNotReady, $"The account is not logged in (login state {runtime.State?.ToString() ?? "none"}).");
             return;
         }
 

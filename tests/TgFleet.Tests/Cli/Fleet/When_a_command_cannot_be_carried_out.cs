@@ -1,6 +1,9 @@
 using NUnit.Framework;
+using TgFleet.Contracts.Accounts;
 using TgFleet.DevServers;
 using TgFleet.Testing;
+using TgFleet.Tests.Simulator;
+using TgFleet.Tests.Worker.Fleet;
 
 namespace TgFleet.Tests.Cli.Fleet;
 
@@ -22,6 +25,22 @@ public sealed class When_a_command_cannot_be_carried_out
 
         CliFleet.AssertFailure(await CliFleet.RunAsync("send", sender.Id, "@someone", ""), 6, "SendMessage rejected: Text TEXT_EMPTY");
         CliFleet.AssertFailure(await CliFleet.RunAsync("accounts", "add", "acct-bad-phone", "--phone", "+12"), 6, "Authenticate rejected: Phone PHONE_MALFORMED");
+    }
+
+    [Test]
+    public async Task A_send_from_an_account_not_logged_in_yet_exits_6_saying_not_now()
+    {
+        var phone = SimulatorHarness.NewPhone();
+        await CliFleet.Bed.Sim.SeedAccountAsync(phone);
+        var account = FleetBed.AccountOnShard(3);
+        var since = FleetEvents.Now;
+        await CliFleet.Bed.SendAsync(new Authenticate(Guid.NewGuid(), account, phone));
+        await CliFleet.Bed.Events.WaitForLoginAsync(account, AuthenticationState.AwaitingCode, since, FleetBed.Deadline, CliFleet.Bed.Describe);
+
+        var result = await CliFleet.RunAsync("send", account, "@someone", "hi");
+
+        CliFleet.AssertFailure(result, 6, "SendMessage rejected: AccountId ACCOUNT_NOT_READY");
+        Assert.That(result.ErrorLines[0], Does.EndWith("; not now: try again later"));
     }
 
     [Test]

@@ -7,6 +7,7 @@ using TgFleet.Contracts.Addressing;
 using TgFleet.Testing;
 using TgFleet.Tests.Simulator;
 using TgFleet.Worker.Accounts;
+using TgFleet.Worker.Commands;
 using TgFleet.Worker.Sharding;
 
 namespace TgFleet.Tests.Worker.Accounts;
@@ -14,6 +15,7 @@ namespace TgFleet.Tests.Worker.Accounts;
 [TestFixture, Category("Worker")]
 public sealed class When_login_commands_arrive_on_the_bus
 {
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
     private AccountTestBed _bed = null!;
     private ServiceProvider _services = null!;
     private ITestHarness _harness = null!;
@@ -131,5 +133,58 @@ public sealed class When_login_commands_arrive_on_the_bus
         var rejected = _harness.Published.Select<CommandRejected>(m => m.Context.Message.CommandId == code.CommandId).Single().Context.Message;
         Assert.That(rejected.Reason, Is.EqualTo("LOGIN_INTERRUPTED"));
         Assert.That(rejected.Detail, Does.Contain("Authenticate again"));
+    }
+
+    [Test]
+    public async Task An_Authenticate_for_a_shard_not_held_here_is_refused_for_now_and_its_retry_runs()
+    {
+        var phone = SimulatorHarness.NewPhone();
+        await _bed.Sim.SeedAccountAsync(phone);
+        var account = AccountTestBed.NewAccountId();
+        var command = new Authenticate(Guid.NewGuid(), account, phone);
+        var lease = new ShardLease(_registry.ShardOf(account), AccountTestBed.LeaseEpoch);
+        await _registry.StopShardAsync(lease, graceful: true, CancellationToken.None);
+
+        await _harness.Bus.Publish(command);
+        await Wait.UntilAsync(() => Rejections(command.CommandId).Any(), AccountTestBed.Deadline);
+        await _harness.Consumed.Any<Authenticate>(m => m.Context.Message.CommandId == command.CommandId);
+        var journalled = await JournalStateAsync(command.CommandId);
+        await _registry.StartShardAsync(lease, CancellationToken.None);
+        await _harness.Bus.Publish(command);
+        await Wait.UntilAsync(() => Published(account).Any(m => m.CommandId == command.CommandId && m.State == AuthenticationState.AwaitingCode), AccountTestBed.Deadline);
+
+        var rejected = Rejections(command.CommandId).Single();
+        Assert.That((rejected.Field, rejected.Reason, rejected.Permanent), Is.EqualTo(("AccountId", "SHARD_NOT_OWNED", false)));
+        Assert.That(journalled, Is.Null, "a not-now refusal records nothing");
+        Assert.That(await JournalStateAsync(command.CommandId), Is.EqualTo("succeeded"), "the retry under the same CommandId ran");
+    }
+
+    [Test]
+    public async Task A_not_now_refusal_an_earlier_version_recorded_as_final_runs_on_its_retry()
+    {
+        var phone = SimulatorHarness.NewPhone();
+        await _bed.Sim.SeedAccountAsync(phone);
+        var account = AccountTestBed.NewAccountId();
+        var command = new Authenticate(Guid.NewGuid(), account, phone);
+        var journal = _services.GetRequiredService<CommandJournal>();
+        await journal.BeginAsync(command.CommandId, account, nameof(Authenticate), JournalEntry.BodyHash(command));
+        var recorded = new CommandRejected(command.CommandId, account, nameof(Authenticate), "AccountId", "SHARD_NOT_OWNED", TimeProvider.System.GetUtcNow());
+        await journal.MoveAsync(command.CommandId, CommandState.Accepted, CommandState.Failed,
+            System.Text.Json.JsonSerializer.Serialize(recorded, Json), CancellationToken.None);
+
+        await _harness.Bus.Publish(command);
+        await Wait.UntilAsync(() => Published(account).Any(m => m.CommandId == command.CommandId && m.State == AuthenticationState.AwaitingCode), AccountTestBed.Deadline);
+
+        Assert.That(Rejections(command.CommandId), Is.Empty, "not answered with the recorded refusal");
+        Assert.That(await JournalStateAsync(command.CommandId), Is.EqualTo("succeeded"));
+    }
+
+    private IEnumerable<CommandRejected> Rejections(Guid commandId) =>
+        _harness.Published.Select<CommandRejected>(m => m.Context.Message.CommandId == commandId).Select(m => m.Context.Message);
+
+    private async Task<string?> JournalStateAsync(Guid commandId)
+    {
+        await using var conn = await _bed.Db.OpenConnectionAsync();
+        return await Dapper.SqlMapper.ExecuteScalarAsync<string?>(conn, "SELECT state FROM command_journal WHERE command_id = @Id", new { Id = commandId });
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Dapper;
 using NUnit.Framework;
+using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Messaging;
 using TgFleet.Simulator;
 using TgFleet.Testing;
@@ -216,7 +217,8 @@ public sealed class When_the_database_or_the_broker_goes_away
             .Concat(_fleet.Events.Since<MessageFailed>(0).Where(e => e.Message.CommandId == commandId && e.Message.Permanent).Select(e => (object)e.Message))];
 
     private bool NotNowSince(Guid commandId) =>
-        _fleet.Events.Since<MessageFailed>(0).Any(e => e.Message.CommandId == commandId && !e.Message.Permanent);
+        _fleet.Events.Since<MessageFailed>(0).Any(e => e.Message.CommandId == commandId && !e.Message.Permanent)
+        || _fleet.Events.Since<CommandRejected>(0).Any(e => e.Message.CommandId == commandId && !e.Message.Permanent);
 
     private static string Describe(object outcome) => outcome switch
     {

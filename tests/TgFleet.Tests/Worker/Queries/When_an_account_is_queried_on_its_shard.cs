@@ -188,6 +188,7 @@ public sealed class When_an_account_is_queried_on_its_shard
 
         Assert.That((forAccount.Field, forAccount.Reason, forAccount.Command), Is.EqualTo(("AccountId", "ACCOUNT_UNKNOWN", "GetAccount")));
         Assert.That((forMe.Field, forMe.Reason, forMe.AccountId), Is.EqualTo(("AccountId", "ACCOUNT_UNKNOWN", account)));
+        Assert.That((forAccount.Permanent, forMe.Permanent), Is.EqualTo((true, true)), "only a not-now refusal is not permanent");
     }
 
     [Test]
@@ -202,7 +203,7 @@ public sealed class When_an_account_is_queried_on_its_shard
 
         var rejected = await RejectedAsync<GetMe, TelegramUser>(new GetMe(Guid.NewGuid(), account));
 
-        Assert.That((rejected.Field, rejected.Reason), Is.EqualTo(("AccountId", "ACCOUNT_NOT_READY")));
+        Assert.That((rejected.Field, rejected.Reason, rejected.Permanent), Is.EqualTo(("AccountId", "ACCOUNT_NOT_READY", false)));
     }
 
     [Test]
@@ -213,7 +214,7 @@ public sealed class When_an_account_is_queried_on_its_shard
 
         var rejected = await RejectedAsync<GetChats, ChatList>(new GetChats(Guid.NewGuid(), account));
 
-        Assert.That(rejected.Reason, Is.EqualTo("ACCOUNT_NOT_READY"));
+        Assert.That((rejected.Reason, rejected.Permanent), Is.EqualTo(("ACCOUNT_NOT_READY", false)));
     }
 
     [Test]
@@ -221,7 +222,7 @@ public sealed class When_an_account_is_queried_on_its_shard
     {
         var rejected = await RejectedAsync<SearchContacts, ContactList>(new SearchContacts(Guid.NewGuid(), "acct-on-an-unowned-shard", "x"));
 
-        Assert.That((rejected.Field, rejected.Reason), Is.EqualTo(("AccountId", "SHARD_NOT_OWNED")));
+        Assert.That((rejected.Field, rejected.Reason, rejected.Permanent), Is.EqualTo(("AccountId", "SHARD_NOT_OWNED", false)));
     }
 
     [Test]
