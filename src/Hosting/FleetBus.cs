@@ -21,8 +21,8 @@ public sealed class RabbitMqOptions
     /// RabbitMQ notices a frozen process (SIGSTOP, a stalled VM) and hands the deliveries it had
     /// prefetched back to the queue: about two to three heartbeats. A shorter one returns a frozen
     /// worker's commands sooner, but then the broker drops the connection of a worker that was
-    /// frozen only briefly, and RabbitMQ.Client 7.2.2 can wedge on such a connection when the
-    /// worker continues (docs/fencing.md).
+    /// frozen only briefly, and a worker that continues after a pause longer than this ends itself
+    /// for a fresh one to take its place (docs/fencing.md).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:02", "00:10:00", ErrorMessage = "RabbitMq:Heartbeat must be between 2 s and 10 min (e.g. 00:01:00).")]
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(60);

@@ -18,6 +18,7 @@ internal static class EventIds
     public const int LeaseLapsed = 1022;
     public const int GateStarted = 1023;
     public const int GateExited = 1024;
+    public const int ResumedTooLate = 1025;
 
     // 3000s: accounts and logins.
     public const int AuthenticationChanged = 3000;

@@ -19,7 +19,8 @@ namespace TgFleet.FleetBench;
 /// time from the signal until the last of the victim's accounts has sent a message again on the
 /// other worker (each account sends one SendMessage right after the signal, and again after any
 /// failure). The simulator's witness counts AUTH_KEY_DUPLICATED over the whole phase, including
-/// after the paused worker resumed and rejoined.
+/// after the paused worker resumed (and, paused longer than its AMQP heartbeat, ended itself and
+/// was replaced by a fresh worker).
 /// </summary>
 internal static class FailoverPhase
 {
@@ -81,11 +82,29 @@ internal static class FailoverPhase
             Signals.Send(paused.Pid, Continue);
             Console.WriteLine($"failover: SIGSTOP of failover-2 ({victims.Count} accounts, its gate running): all sent again on failover-3 after {pause.Last:0.0} s (first {pause.First:0.0} s, median {pause.Median:0.0} s; {pause.Retries} sends retried after a failure); {Load()}");
 
-            // The resumed worker fences, rejoins and takes its share back; every account sends once more.
+            // The resumed worker fences, rejoins and takes its share back; one paused longer than its
+            // AMQP heartbeat ends itself instead (PauseWatch), and a fresh one takes its place, as
+            // its supervisor would start it. Every account sends once more.
+            var resumed = Stopwatch.StartNew();
+            while (!paused.HasExited && resumed.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            }
+
+            var rejoined = "failover-2";
+            if (paused.HasExited)
+            {
+                Console.WriteLine($"failover: failover-2 ended itself {resumed.Elapsed.TotalSeconds:0.0} s after SIGCONT (paused longer than its AMQP heartbeat); a fresh failover-4 takes its place");
+                await paused.DisposeAsync();
+                workers.Remove("failover-2");
+                rejoined = "failover-4";
+                workers[rejoined] = await StartWorkerAsync(servers, rejoined, backend, cancellationToken);
+            }
+
             await FairShareAsync(db, shards, workers.Keys, cancellationToken);
             var after = await MeasureAsync("rejoined", bus, all, ids, recipients, shards, () => { }, cancellationToken);
             var witness = (await http.GetFromJsonAsync<WitnessSummary>(new Uri("witness/summary", UriKind.Relative), cancellationToken))!;
-            Console.WriteLine($"failover: after SIGCONT failover-2 rejoined; every account sent once more in {after.Last:0.0} s ({after.Retries} sends retried after a failure); witness: {witness.AuthKeyDuplicatedCount} AUTH_KEY_DUPLICATED, {witness.Duplicates} duplicate deliveries");
+            Console.WriteLine($"failover: after SIGCONT {rejoined} joined; every account sent once more in {after.Last:0.0} s ({after.Retries} sends retried after a failure); witness: {witness.AuthKeyDuplicatedCount} AUTH_KEY_DUPLICATED, {witness.Duplicates} duplicate deliveries");
             return new Result(kill.Last, pause.Last, witness.AuthKeyDuplicatedCount);
         }
         finally

@@ -35,6 +35,9 @@ public static class FencingServices
             builder.Services.AddHostedService<RelayRenewal>();
         }
 
+        // A worker resumed after its broker connection was dropped ends itself (docs/fencing.md).
+        builder.Services.AddHostedService<PauseWatch>();
+
         builder.Services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<GateOptions>>().Value;

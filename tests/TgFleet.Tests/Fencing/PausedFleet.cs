@@ -26,10 +26,13 @@ internal sealed partial class PausedFleet : IAsyncDisposable
 
     private readonly List<(Guid Id, string Account)> _commands = [];
 
-    private PausedFleet(FleetBed fleet, WorkerProcess victim, WorkerProcess survivor, IReadOnlyList<FleetAccount> victims,
-        IReadOnlyList<FleetAccount> residents, string recipient)
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    private PausedFleet(FleetBed fleet, IReadOnlyDictionary<string, string?> settings, WorkerProcess victim, WorkerProcess survivor,
+        IReadOnlyList<FleetAccount> victims, IReadOnlyList<FleetAccount> residents, string recipient)
     {
         Fleet = fleet;
+        _settings = settings;
         Victim = victim;
         Survivor = survivor;
         Victims = victims;
@@ -39,7 +42,8 @@ internal sealed partial class PausedFleet : IAsyncDisposable
 
     public FleetBed Fleet { get; }
 
-    public WorkerProcess Victim { get; }
+    /// <summary>The worker paused (or killed); after <see cref="ReplaceVictimAsync"/>, the fresh worker in its place.</summary>
+    public WorkerProcess Victim { get; private set; }
 
     public WorkerProcess Survivor { get; }
 
@@ -54,16 +58,19 @@ internal sealed partial class PausedFleet : IAsyncDisposable
     /// <summary>
     /// A fleet whose simulator keeps silent connections for <paramref name="cloudDelay"/> and whose
     /// workers wait <paramref name="takeOverDelay"/> for an expired lease nobody recorded closed;
-    /// <paramref name="perWorker"/> accounts logged in on each worker.
+    /// <paramref name="perWorker"/> accounts logged in on each worker; <paramref name="settings"/>
+    /// are further worker settings.
     /// </summary>
-    public static async Task<PausedFleet> StartAsync(TimeSpan cloudDelay, TimeSpan takeOverDelay, int perWorker)
+    public static async Task<PausedFleet> StartAsync(TimeSpan cloudDelay, TimeSpan takeOverDelay, int perWorker,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var fleet = await FleetBed.StartAsync();
         fleet.Sim.Server.Cloud.DisconnectDelay = cloudDelay;
-        var workers = await fleet.StartWorkersAsync(new Dictionary<string, string?>
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["Shards__DisconnectDelay"] = takeOverDelay.ToString("c", CultureInfo.InvariantCulture),
-        }, "w1", "w2");
+        };
+        var workers = await fleet.StartWorkersAsync(all, "w1", "w2");
         var owners = await fleet.WaitForFairShareAsync(workers);
         var accounts = new List<FleetAccount>();
         foreach (var worker in workers)
@@ -76,8 +83,11 @@ internal sealed partial class PausedFleet : IAsyncDisposable
         }
 
         var to = await fleet.Sim.SeedUserAsync(new UserSeed(SimulatorHarness.NewPhone(), "Wanda", Username: "w" + Guid.NewGuid().ToString("N")[..12]));
-        return new PausedFleet(fleet, workers[0], workers[1], accounts.Take(perWorker).ToList(), accounts.Skip(perWorker).ToList(), to.Username!);
+        return new PausedFleet(fleet, all, workers[0], workers[1], accounts.Take(perWorker).ToList(), accounts.Skip(perWorker).ToList(), to.Username!);
     }
+
+    /// <summary>Starts a fresh worker <paramref name="id"/> (same settings) in the place of the victim, as its supervisor would.</summary>
+    public async Task ReplaceVictimAsync(string id) => Victim = (await Fleet.StartWorkersAsync(_settings, id))[0];
 
     /// <summary>The victim's child gate (from its log line "Egress gate started (pid N)").</summary>
     public int GatePid => int.Parse(GateStarted().Matches(Victim.Run.Output)[^1].Groups[1].Value, CultureInfo.InvariantCulture);
