@@ -14,9 +14,10 @@ namespace TgFleet.Contracts.Accounts;
 public sealed record CommandRejected(Guid CommandId, string AccountId, string Command, string Field, string Reason, DateTimeOffset Timestamp)
 {
     /// <summary>
-    /// False for "not now" (<c>ACCOUNT_NOT_READY</c>, <c>SHARD_NOT_OWNED</c>): nothing was recorded,
-    /// and the same command with the same CommandId may succeed later. True (also when absent, as
-    /// from publishers before this field) when sending it again cannot succeed.
+    /// False for "not now" (<c>ACCOUNT_NOT_READY</c>, <c>SHARD_NOT_OWNED</c>; for a query also
+    /// <c>TDLIB_TIMEOUT</c> and <c>FLOOD_WAIT_N</c>): nothing was recorded, and the same command
+    /// with the same CommandId may succeed later. True (also when absent, as from publishers
+    /// before this field) when sending it again cannot succeed.
     /// </summary>
     public bool Permanent { get; init; } = true;
 

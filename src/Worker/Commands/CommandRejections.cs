@@ -17,12 +17,17 @@ public sealed partial class CommandRejections(TimeProvider time, ILogger<Command
     /// <summary>This worker does not own the account's shard (it is moving): not now.</summary>
     public const string ShardNotOwned = "SHARD_NOT_OWNED";
 
+    /// <summary>Telegram did not answer a query in time: not now.</summary>
+    public const string TdlibTimeout = "TDLIB_TIMEOUT";
+
     /// <summary>
     /// False for a refusal that only says "not now" (<see cref="AccountNotReady"/>,
-    /// <see cref="ShardNotOwned"/>): it is not the command's outcome, nothing is recorded, and a
-    /// retry with the same CommandId executes. Every other refusal is permanent.
+    /// <see cref="ShardNotOwned"/>, and a query's <see cref="TdlibTimeout"/> or <c>FLOOD_WAIT_N</c>):
+    /// it is not the command's outcome, nothing is recorded, and a retry with the same CommandId
+    /// executes. Every other refusal is permanent.
     /// </summary>
-    public static bool IsPermanent(string reason) => reason is not (AccountNotReady or ShardNotOwned);
+    public static bool IsPermanent(string reason) =>
+        reason is not (AccountNotReady or ShardNotOwned or TdlibTimeout) && !reason.StartsWith("FLOOD_WAIT", StringComparison.Ordinal);
 
     /// <summary>Rejects the delivery's message naming the field, a machine-readable reason and a sentence for people; returns the answer.</summary>
     public async Task<CommandRejected> RejectAsync(ConsumeContext context, CommandKind kind, Guid commandId, string? accountId, string field, string reason, string detail)

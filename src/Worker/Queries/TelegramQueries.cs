@@ -69,7 +69,7 @@ public sealed partial class TelegramQueries(AccountRegistry registry, AccountSto
         catch (TimeoutException)
         {
             Log.TimedOut(logger, typeof(TQuery).Name, commandId, accountId);
-            context.Refuse("AccountId", "TDLIB_TIMEOUT", "TDLib did not answer in time (is Telegram reachable?).");
+            context.Refuse("AccountId", CommandRejections.TdlibTimeout, "TDLib did not answer in time (is Telegram reachable?).");
             return;
         }
 

@@ -13,6 +13,7 @@ using TgFleet.Testing;
 using TgFleet.Tests.Simulator;
 using TgFleet.Tests.Worker.Accounts;
 using TgFleet.Worker.Accounts;
+using TgFleet.Worker.Commands;
 using TgFleet.Worker.Sharding;
 
 namespace TgFleet.Tests.Worker.Queries;
@@ -243,7 +244,7 @@ public sealed class When_an_account_is_queried_on_its_shard
         {
             var rejected = await RejectedAsync<SearchContacts, ContactList>(new SearchContacts(Guid.NewGuid(), _account, "cleo"));
 
-            Assert.That((rejected.Field, rejected.Reason), Is.EqualTo(("AccountId", "TDLIB_TIMEOUT")));
+            Assert.That((rejected.Field, rejected.Reason, rejected.Permanent), Is.EqualTo(("AccountId", "TDLIB_TIMEOUT", false)));
         }
         finally
         {
@@ -260,6 +261,16 @@ public sealed class When_an_account_is_queried_on_its_shard
     [TestCase(500, "Request aborted", "TDLIB_ERROR_500")]
     public void A_TDLib_error_is_named_by_a_machine_readable_reason(int code, string message, string reason) =>
         Assert.That(TelegramReasons.OfQuery(new TdException(code, message)), Is.EqualTo(reason));
+
+    [TestCase("ACCOUNT_NOT_READY", false)]
+    [TestCase("SHARD_NOT_OWNED", false)]
+    [TestCase("TDLIB_TIMEOUT", false)]
+    [TestCase("FLOOD_WAIT_17", false)]
+    [TestCase("ACCOUNT_UNKNOWN", true)]
+    [TestCase("AUTH_KEY_DUPLICATED", true)]
+    [TestCase("TDLIB_ERROR_400", true)]
+    public void Only_a_not_now_reason_is_rejected_as_not_permanent(string reason, bool permanent) =>
+        Assert.That(CommandRejections.IsPermanent(reason), Is.EqualTo(permanent));
 
     // ------------------------------------------------------------------ helpers
 
