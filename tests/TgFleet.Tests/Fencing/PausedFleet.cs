@@ -107,10 +107,15 @@ internal sealed partial class PausedFleet : IAsyncDisposable
         return ids;
     }
 
-    /// <summary>Outcomes (MessageSent or MessageFailed) received for <paramref name="commandId"/>.</summary>
+    /// <summary>
+    /// Answers received for <paramref name="commandId"/>: MessageSent, MessageFailed, or a
+    /// CommandRejected (a "not now" refusal, such as ACCOUNT_NOT_READY for an account its new owner
+    /// could not restore in time, is an answer too).
+    /// </summary>
     public int OutcomesOf(Guid commandId) =>
         Fleet.Events.Since<MessageSent>(0).Count(e => e.Message.CommandId == commandId)
-        + Fleet.Events.Since<MessageFailed>(0).Count(e => e.Message.CommandId == commandId);
+        + Fleet.Events.Since<MessageFailed>(0).Count(e => e.Message.CommandId == commandId)
+        + Fleet.Events.Since<CommandRejected>(0).Count(e => e.Message.CommandId == commandId);
 
     /// <summary>Waits until every command sent so far has an outcome.</summary>
     public Task WaitForEveryOutcomeAsync(TimeSpan deadline) =>
