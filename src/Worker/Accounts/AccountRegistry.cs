@@ -3,6 +3,7 @@ using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TgFleet.Contracts.Addressing;
+using TgFleet.Storage.Accounts;
 using TgFleet.Worker.Sessions;
 using TgFleet.Worker.Sharding;
 
@@ -44,7 +45,7 @@ public sealed partial class AccountRegistry : IAsyncDisposable
         _logger = services.Loggers.CreateLogger<AccountRegistry>();
         services.Metrics.TrackClients(() => _runtimes.Count);
         services.Metrics.TrackAccounts(() => _runtimes.Values
-            .GroupBy(r => r.Status.Current is { } status ? AccountStatusTracker.StatusName(status) : "logging_in", StringComparer.Ordinal)
+            .GroupBy(r => r.Status.Current is { } status ? AccountRowStatus.Of(status).Name : "logging_in", StringComparer.Ordinal)
             .Select(g => new System.Diagnostics.Metrics.Measurement<int>(g.Count(), new KeyValuePair<string, object?>("status", g.Key))));
     }
 
