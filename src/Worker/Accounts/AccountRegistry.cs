@@ -72,10 +72,14 @@ public sealed partial class AccountRegistry : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(lease);
         _leases[lease.Shard] = lease;
-        await using var conn = await _db.OpenConnectionAsync(cancellationToken);
-        var rows = await conn.QueryAsync<(string AccountId, int Shard, long Epoch, string KeyId, byte[] Blob)>(
-            new CommandDefinition(ShardSessionsSql, new { lease.Shard }, cancellationToken: cancellationToken));
-        await conn.DisposeAsync();
+        IEnumerable<(string AccountId, int Shard, long Epoch, string KeyId, byte[] Blob)> rows;
+        await using (var conn = await _db.OpenConnectionAsync(cancellationToken))
+        {
+            // Read whole before the restores start, so that the connection goes back to the pool first.
+            rows = (await conn.QueryAsync<(string AccountId, int Shard, long Epoch, string KeyId, byte[] Blob)>(
+                new CommandDefinition(ShardSessionsSql, new { lease.Shard }, cancellationToken: cancellationToken))).AsList();
+        }
+
         // Each restore waits mostly on TDLib and the database: Sessions:RestoreConcurrency side by side.
         await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = _restoreConcurrency, CancellationToken = cancellationToken }, async (row, ct) =>
         {

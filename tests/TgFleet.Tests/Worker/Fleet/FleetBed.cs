@@ -217,6 +217,11 @@ internal sealed class FleetEvents
     public IReadOnlyList<(T Message, long At)> Since<T>(long since) =>
         _events.Where(e => e.At >= since && e.Message is T).Select(e => ((T)e.Message, e.At)).ToList();
 
+    /// <summary>The final outcomes (MessageSent, MessageFailed) received for a SendMessage, in arrival order.</summary>
+    public IEnumerable<object> Outcomes(Guid commandId) =>
+        _events.Where(e => (e.Message is MessageSent s && s.CommandId == commandId) || (e.Message is MessageFailed f && f.CommandId == commandId))
+            .Select(e => e.Message).ToList();
+
     public async Task<long> WaitForLoginAsync(string accountId, AuthenticationState state, long since, TimeSpan deadline, Func<string> seen)
     {
         await Wait.UntilAsync(() => Since<AuthenticationStateChanged>(since).Any(e => e.Message.AccountId == accountId && e.Message.State == state), deadline, seen);

@@ -60,13 +60,13 @@ public sealed class When_a_predecessor_commits_a_send_late
         var to = await _fleet.Sim.SeedUserAsync(new UserSeed(Simulator.SimulatorHarness.NewPhone(), "Lena", Username: "l" + Guid.NewGuid().ToString("N")[..12]));
         var probe = new SendMessage(Guid.NewGuid(), account.Id, Recipient.Username(to.Username!), "on the next owner");
         await _fleet.SendAsync(probe);
-        await Wait.UntilAsync(() => Outcomes(probe.CommandId).Any(), FleetBed.Deadline, _fleet.Describe);
-        Assert.That(Outcomes(probe.CommandId).Single(), Is.TypeOf<MessageSent>());
+        await Wait.UntilAsync(() => _fleet.Events.Outcomes(probe.CommandId).Any(), FleetBed.Deadline, _fleet.Describe);
+        Assert.That(_fleet.Events.Outcomes(probe.CommandId).Single(), Is.TypeOf<MessageSent>());
 
-        await Wait.UntilAsync(() => Outcomes(late).Any(), TimeSpan.FromSeconds(60), _fleet.Describe);
+        await Wait.UntilAsync(() => _fleet.Events.Outcomes(late).Any(), TimeSpan.FromSeconds(60), _fleet.Describe);
         Assert.That(next.Run.Output.Split('\n').Count(l => l.Contains(looked, StringComparison.Ordinal)), Is.EqualTo(2), "looked once at the start and once more");
 
-        var outcome = Outcomes(late).Single();
+        var outcome = _fleet.Events.Outcomes(late).Single();
         Assert.That(outcome, Is.TypeOf<MessageFailed>());
         Assert.That(((MessageFailed)outcome).Reason, Is.EqualTo("OUTCOME_UNKNOWN"), "the chat does not show it: never sent again, reported unknown");
         await using (var conn = await _fleet.Db.OpenConnectionAsync())
@@ -74,8 +74,4 @@ public sealed class When_a_predecessor_commits_a_send_late
             Assert.That(await conn.ExecuteScalarAsync<string>("SELECT state FROM command_journal WHERE command_id = @Id", new { Id = late }), Is.EqualTo("unknown"));
         }
     }
-
-    private IEnumerable<object> Outcomes(Guid commandId) =>
-        _fleet.Events.Since<MessageSent>(0).Where(e => e.Message.CommandId == commandId).Select(e => (object)e.Message)
-            .Concat(_fleet.Events.Since<MessageFailed>(0).Where(e => e.Message.CommandId == commandId).Select(e => (object)e.Message));
 }

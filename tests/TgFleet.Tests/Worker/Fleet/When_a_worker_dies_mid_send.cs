@@ -39,12 +39,12 @@ public sealed class When_a_worker_dies_mid_send
         await _fleet.Sim.SetFaultsAsync(account.Phone, new AccountFaults(LatencyMs: 0));
         await _fleet.StartWorkersAsync("w2");
         await Wait.UntilAsync(async () => await JournalAsync(command.CommandId) is { State: not "sending", Unpublished: false }, FleetBed.Deadline, _fleet.Describe);
-        await Wait.UntilAsync(() => Outcomes(command.CommandId).Any(), FleetBed.Deadline, _fleet.Describe);
+        await Wait.UntilAsync(() => _fleet.Events.Outcomes(command.CommandId).Any(), FleetBed.Deadline, _fleet.Describe);
         var after = new SendMessage(Guid.NewGuid(), account.Id, Recipient.Username(to.Username!), "after the failover");
         await _fleet.SendAsync(after);
-        await Wait.UntilAsync(() => Outcomes(after.CommandId).Any(), FleetBed.Deadline, _fleet.Describe);
+        await Wait.UntilAsync(() => _fleet.Events.Outcomes(after.CommandId).Any(), FleetBed.Deadline, _fleet.Describe);
 
-        var outcome = Outcomes(command.CommandId).Single();
+        var outcome = _fleet.Events.Outcomes(command.CommandId).Single();
         var journal = await JournalAsync(command.CommandId);
         TestContext.Progress.WriteLine($"The next owner resolved the open send as {outcome.GetType().Name}.");
         if (outcome is MessageSent)
@@ -59,7 +59,7 @@ public sealed class When_a_worker_dies_mid_send
             Assert.That(journal!.Value.State, Is.EqualTo("unknown"));
         }
 
-        Assert.That(Outcomes(after.CommandId).Single(), Is.TypeOf<MessageSent>(), "the account works on its new worker");
+        Assert.That(_fleet.Events.Outcomes(after.CommandId).Single(), Is.TypeOf<MessageSent>(), "the account works on its new worker");
         var received = await _fleet.Sim.ReceivedAsync("@" + to.Username);
         Assert.That(received.Count(m => m.Text == "exactly once"), Is.LessThanOrEqualTo(1), "never twice");
         Assert.That(received.Count(m => m.Text == "after the failover"), Is.EqualTo(1));
@@ -67,9 +67,6 @@ public sealed class When_a_worker_dies_mid_send
         Assert.That((witness.Duplicates, witness.AuthKeyDuplicatedCount), Is.EqualTo((0L, 0)));
     }
 
-    private IEnumerable<object> Outcomes(Guid commandId) =>
-        _fleet.Events.Since<MessageSent>(0).Where(e => e.Message.CommandId == commandId).Select(e => (object)e.Message)
-            .Concat(_fleet.Events.Since<MessageFailed>(0).Where(e => e.Message.CommandId == commandId).Select(e => (object)e.Message));
 
     private async Task<(string State, bool Unpublished)?> JournalAsync(Guid commandId)
     {
