@@ -66,6 +66,7 @@ internal static class EventIds
     public const int SendNotRecorded = 5017;
     public const int SendHandOverLeft = 5018;
     public const int SendInFlight = 5019;
+    public const int SendsLookedFor = 5020;
 
     // 6000s: proxies.
     public const int ProxyChanged = 6000;

@@ -1,6 +1,7 @@
 using Dapper;
 using Npgsql;
 using TgFleet.Contracts.Campaigns;
+using TgFleet.Storage.Accounts;
 
 namespace TgFleet.Scheduler.Campaigns;
 
@@ -198,7 +199,7 @@ public sealed class SenderRow
             return "FLOOD_WAIT";
         }
 
-        if (AccountStatus is not ("online" or "flood_wait" or "limited"))
+        if (AccountRowStatus.Parse(AccountStatus) is not { } status || !AccountRowStatus.Senders.Contains(status))
         {
             return "OFFLINE";
         }

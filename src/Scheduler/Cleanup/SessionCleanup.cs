@@ -3,6 +3,7 @@ using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TgFleet.Contracts.Maintenance;
+using TgFleet.Storage.Accounts;
 
 namespace TgFleet.Scheduler.Cleanup;
 
@@ -17,10 +18,10 @@ namespace TgFleet.Scheduler.Cleanup;
 public sealed class SessionCleanup(NpgsqlDataSource db, IBus bus, IOptions<CleanupOptions> options, TimeProvider time, SchedulerMetrics metrics,
     ILogger<SessionCleanup> logger)
 {
-    private const string SessionsSql = """
+    private static readonly string SessionsSql = $"""
         DELETE FROM sessions s USING accounts a
-        WHERE a.account_id = s.account_id AND a.status IN ('logged_out', 'banned')
-          AND NOT (a.status IN ('online', 'connecting', 'flood_wait', 'limited')
+        WHERE a.account_id = s.account_id AND a.status IN ({AccountRowStatus.SqlList([AccountRowStatus.LoggedOut, AccountRowStatus.Banned])})
+          AND NOT (a.status IN ({AccountRowStatus.SqlList(AccountRowStatus.LoggedIn)})
                    AND EXISTS (SELECT 1 FROM shard_leases l WHERE l.shard = s.shard AND l.owner IS NOT NULL AND l.expires_at > now()))
         """;
 

@@ -6,6 +6,7 @@ using Npgsql;
 using TgFleet.Contracts.Addressing;
 using TgFleet.Contracts.Messaging;
 using TgFleet.Scheduler.Campaigns;
+using TgFleet.Storage.Accounts;
 
 namespace TgFleet.Scheduler.Dispatch;
 
@@ -23,11 +24,11 @@ public sealed class CampaignDispatcher(NpgsqlDataSource db, IBus endpoints, IOpt
 {
     private static readonly string RunningSql = $"SELECT {CampaignRow.Columns} FROM campaigns WHERE state = 'running' AND pending > 0";
 
-    private static readonly string SendersSql = SenderRow.Select + """
+    private static readonly string SendersSql = SenderRow.Select + $"""
 
         FROM campaign_senders s JOIN accounts a ON a.account_id = s.account_id
         WHERE s.campaign_id = @CampaignId AND s.next_send_at <= @Now AND (s.limited_until IS NULL OR s.limited_until <= @Now)
-          AND a.status IN ('online', 'flood_wait', 'limited') AND (a.flood_wait_until IS NULL OR a.flood_wait_until <= @Now)
+          AND a.status IN ({AccountRowStatus.SqlList(AccountRowStatus.Senders)}) AND (a.flood_wait_until IS NULL OR a.flood_wait_until <= @Now)
           AND (a.limited_until IS NULL OR a.limited_until <= @Now)
         ORDER BY s.position
         FOR UPDATE OF s SKIP LOCKED

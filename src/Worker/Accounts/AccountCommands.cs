@@ -47,7 +47,7 @@ public sealed class AccountCommands(AccountRegistry registry, AccountStore accou
             runtime = await registry.GetOrStartAsync(accountId, ct);
         }
 
-        if (runtime is null && await accounts.StatusAsync(accountId, ct) is "awaiting_code" or "awaiting_password")
+        if (runtime is null && await accounts.StatusAsync(accountId, ct) is { LoginPending: true })
         {
             // A login's progress lives in its TDLib client; the account's shard moved (or its
             // worker stopped) while it waited for this step.

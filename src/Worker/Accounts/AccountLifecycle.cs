@@ -48,7 +48,7 @@ public sealed partial class AccountLifecycle(AccountRegistry registry, SessionSt
         else if (runtime is null)
         {
             // Not running here (never finished a login): record and report the log-out all the same.
-            await accounts.SetStatusAsync(accountId, "logged_out", "LOGGED_OUT", null, null, ct);
+            await accounts.SetStatusAsync(accountId, AccountStatus.LoggedOut, "LOGGED_OUT", null, null, ct);
             await events.PublishAsync(new AccountStatusChanged(accountId, AccountStatus.LoggedOut, time.GetUtcNow()) { CommandId = commandId, Reason = "LOGGED_OUT" }, ct);
         }
     }

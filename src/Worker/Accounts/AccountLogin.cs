@@ -1,4 +1,5 @@
 using TgFleet.Contracts.Accounts;
+using TgFleet.Storage.Accounts;
 using TgFleet.Tdlib;
 using TgFleet.Tdlib.Api;
 using AuthState = TgFleet.Contracts.Accounts.AuthenticationState;
@@ -24,6 +25,9 @@ public sealed partial class AccountLogin
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Guid _commandId;
     private volatile bool _restoring;
+    // Written under the gate, read by commands on other threads: one int (0: none yet) so that
+    // every read sees a whole value.
+    private volatile int _state;
     private bool _loggedOutReported;
 
     internal AccountLogin(IAccountClient account, int shard, AccountStore accounts, AccountEventReporter reporter, AccountStatusTracker status,
@@ -40,7 +44,11 @@ public sealed partial class AccountLogin
     }
 
     /// <summary>The last state reported (null before the first).</summary>
-    public AuthState? State { get; private set; }
+    public AuthState? State
+    {
+        get => _state == 0 ? null : (AuthState)_state;
+        private set => _state = value is { } state ? (int)state : 0;
+    }
 
     /// <summary>The account's phone, masked (null until a login gave it).</summary>
     internal string? PhoneMasked { get; private set; }
@@ -59,7 +67,7 @@ public sealed partial class AccountLogin
             return;
         }
 
-        await _accounts.UpsertAsync(_account.AccountId, _shard, PhoneMasked, "authenticating", cancellationToken);
+        await _accounts.UpsertAsync(_account.AccountId, _shard, PhoneMasked, AccountRowStatus.Authenticating, cancellationToken);
         await StepAsync(commandId, "setAuthenticationPhoneNumber", new SetAuthenticationPhoneNumber { PhoneNumber = phone }, cancellationToken);
     }
 
@@ -253,7 +261,7 @@ public sealed partial class AccountLogin
         };
         if (state != AuthState.Ready)
         {
-            await _reporter.SafelyAsync(() => _accounts.UpsertAsync(_account.AccountId, _shard, PhoneMasked, LoginStatusName(state), CancellationToken.None));
+            await _reporter.SafelyAsync(() => _accounts.UpsertAsync(_account.AccountId, _shard, PhoneMasked, AccountRowStatus.Of(state), CancellationToken.None));
         }
 
         await ReportAsync(change, CancellationToken.None);
@@ -290,16 +298,6 @@ public sealed partial class AccountLogin
         AuthenticationCodeTypeFragment => "fragment",
         AuthenticationCodeTypeFirebaseAndroid or AuthenticationCodeTypeFirebaseIos => "firebase",
         _ => "other",
-    };
-
-    private static string LoginStatusName(AuthState state) => state switch
-    {
-        AuthState.AwaitingCode => "awaiting_code",
-        AuthState.AwaitingPassword => "awaiting_password",
-        AuthState.Ready => "online",
-        AuthState.Failed => "failed",
-        AuthState.LoggedOut => "logged_out",
-        _ => "unknown",
     };
 
     private static partial class Log

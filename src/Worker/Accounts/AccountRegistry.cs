@@ -3,6 +3,7 @@ using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using TgFleet.Contracts.Addressing;
+using TgFleet.Storage.Accounts;
 using TgFleet.Worker.Sessions;
 using TgFleet.Worker.Sharding;
 
@@ -19,23 +20,32 @@ public sealed partial class AccountRegistry : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, AccountRuntime> _runtimes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<int, ShardLease> _leases = new();
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    // One start of an account at a time (a shard's restore and an Authenticate may race), by stripe:
+    // accounts of different stripes start side by side.
+    private readonly SemaphoreSlim[] _starting = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+    // Pool proxies picked for accounts still starting: they count as used, so that accounts started
+    // side by side spread over the pool as those started one by one would.
+    private readonly Dictionary<string, Contracts.Accounts.ProxySettings> _picked = new(StringComparer.Ordinal);
+    private readonly Lock _pickSync = new();
+    private readonly int _restoreConcurrency;
     private readonly NpgsqlDataSource _db;
     private readonly AccountRuntimeServices _services;
     private readonly int _shardCount;
     private readonly ILogger _logger;
 
-    public AccountRegistry(NpgsqlDataSource db, AccountRuntimeServices services, IOptions<ShardOptions> shards)
+    public AccountRegistry(NpgsqlDataSource db, AccountRuntimeServices services, IOptions<ShardOptions> shards, IOptions<TgFleet.Worker.Sessions.SessionOptions> sessions)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(sessions);
         _db = db;
         _services = services;
         _shardCount = shards.Value.Count;
+        _restoreConcurrency = sessions.Value.RestoreConcurrency;
         _logger = services.Loggers.CreateLogger<AccountRegistry>();
         services.Metrics.TrackClients(() => _runtimes.Count);
         services.Metrics.TrackAccounts(() => _runtimes.Values
-            .GroupBy(r => r.Status.Current is { } status ? AccountStatusTracker.StatusName(status) : "logging_in", StringComparer.Ordinal)
+            .GroupBy(r => r.Status.Current is { } status ? AccountRowStatus.Of(status).Name : "logging_in", StringComparer.Ordinal)
             .Select(g => new System.Diagnostics.Metrics.Measurement<int>(g.Count(), new KeyValuePair<string, object?>("status", g.Key))));
     }
 
@@ -65,12 +75,14 @@ public sealed partial class AccountRegistry : IAsyncDisposable
         await using var conn = await _db.OpenConnectionAsync(cancellationToken);
         var rows = await conn.QueryAsync<(string AccountId, int Shard, long Epoch, string KeyId, byte[] Blob)>(
             new CommandDefinition(ShardSessionsSql, new { lease.Shard }, cancellationToken: cancellationToken));
-        foreach (var row in rows)
+        await conn.DisposeAsync();
+        // Each restore waits mostly on TDLib and the database: Sessions:RestoreConcurrency side by side.
+        await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = _restoreConcurrency, CancellationToken = cancellationToken }, async (row, ct) =>
         {
             var stored = new StoredSession(row.AccountId, row.Shard, row.Epoch, row.KeyId, row.Blob);
             try
             {
-                await StartAsync(stored.AccountId, lease, stored, cancellationToken);
+                await StartAsync(stored.AccountId, lease, stored, ct);
                 _services.Sessions.Metrics.Restore(ok: true);
             }
             catch (Exception e) when (e is SessionDecryptionException or InvalidDataException or Tdlib.TdException or TimeoutException)
@@ -78,7 +90,7 @@ public sealed partial class AccountRegistry : IAsyncDisposable
                 _services.Sessions.Metrics.Restore(ok: false);
                 Log.RestoreFailed(_logger, stored.AccountId, lease.Shard, e);
             }
-        }
+        });
     }
 
     /// <summary>Stops the shard's runtimes: graceful ones checkpoint, others write nothing.</summary>
@@ -140,12 +152,16 @@ public sealed partial class AccountRegistry : IAsyncDisposable
         }
 
         _runtimes.Clear();
-        _gate.Dispose();
+        foreach (var stripe in _starting)
+        {
+            stripe.Dispose();
+        }
     }
 
     private async Task<AccountRuntime> StartAsync(string accountId, ShardLease lease, StoredSession? stored, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken);
+        var stripe = _starting[(int)((uint)StringComparer.Ordinal.GetHashCode(accountId) % (uint)_starting.Length)];
+        await stripe.WaitAsync(cancellationToken);
         try
         {
             if (_runtimes.TryGetValue(accountId, out var running))
@@ -170,7 +186,12 @@ public sealed partial class AccountRegistry : IAsyncDisposable
         }
         finally
         {
-            _gate.Release();
+            lock (_pickSync)
+            {
+                _picked.Remove(accountId);
+            }
+
+            stripe.Release();
         }
     }
 
@@ -184,7 +205,16 @@ public sealed partial class AccountRegistry : IAsyncDisposable
             return (own, "SET");
         }
 
-        var pooled = proxies.PickFromPool(_runtimes.Values.Select(r => r.Proxy.Current));
+        Contracts.Accounts.ProxySettings? pooled;
+        lock (_pickSync)
+        {
+            pooled = proxies.PickFromPool(_runtimes.Values.Select(r => r.Proxy.Current).Concat(_picked.Values));
+            if (pooled is not null)
+            {
+                _picked[accountId] = pooled;
+            }
+        }
+
         return pooled is not null ? (pooled, own is null ? "POOL_ASSIGNED" : "FAILOVER") : (own, own is null ? null : "SET");
     }
 

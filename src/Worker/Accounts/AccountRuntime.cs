@@ -1,4 +1,5 @@
 using TgFleet.Contracts.Accounts;
+using TgFleet.Storage.Accounts;
 using TgFleet.Tdlib;
 using TgFleet.Tdlib.Api;
 using TgFleet.Worker.Messaging;
@@ -232,7 +233,7 @@ public sealed partial class AccountRuntime : IAccountClient, IAsyncDisposable
 
         try
         {
-            await _accounts.UpsertAsync(AccountId, Shard, Login.PhoneMasked, "online", CancellationToken.None);
+            await _accounts.UpsertAsync(AccountId, Shard, Login.PhoneMasked, AccountRowStatus.Online, CancellationToken.None);
             await Sessions.OnReadyAsync(client, _stepTimeout);
         }
         catch (Exception e) when (e is not OutOfMemoryException)

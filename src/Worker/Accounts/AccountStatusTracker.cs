@@ -21,13 +21,16 @@ public sealed class AccountStatusTracker : IAsyncDisposable
     private readonly Lock _checksGate = new();
     private Task _connectingChecks = Task.CompletedTask;
     private volatile bool _connectionReady;
-    private AccountStatus? _status;
+    // Written under the gate, read by sends, queries and metrics on other threads: one int (0: none
+    // yet) so that every read sees a whole value.
+    private volatile int _status;
     private DateTimeOffset? _until;
     private string? _reason;
     // Written by the account's commands and its update loop, read by status and queries on other
     // threads: kept as UTC ticks so that every read sees a whole value.
     private long _floodEndTicks;
     private long _limitEndTicks;
+    private long _userId;
 
     internal AccountStatusTracker(string accountId, AccountStore accounts, AccountEventReporter reporter, TimeProvider time)
     {
@@ -38,10 +41,14 @@ public sealed class AccountStatusTracker : IAsyncDisposable
     }
 
     /// <summary>The last operational status reported (null before the account was first online).</summary>
-    public AccountStatus? Current => _status;
+    public AccountStatus? Current => _status == 0 ? null : (AccountStatus)_status;
 
     /// <summary>Telegram's user id of the account, once ready.</summary>
-    public long? UserId { get; internal set; }
+    public long? UserId
+    {
+        get => Volatile.Read(ref _userId) is var id and not 0 ? id : null;
+        internal set => Volatile.Write(ref _userId, value ?? 0);
+    }
 
     /// <summary>The end of the account's current FLOOD_WAIT (in the past when none).</summary>
     public DateTimeOffset FloodEnd
@@ -66,18 +73,18 @@ public sealed class AccountStatusTracker : IAsyncDisposable
         await _gate.WaitAsync(CancellationToken.None);
         try
         {
-            if (_status == status && _until == until && _reason == reason)
+            if (Current == status && _until == until && _reason == reason)
             {
                 return;
             }
 
-            _status = status;
+            _status = (int)status;
             _until = until;
             _reason = reason;
             var now = _time.GetUtcNow();
             DateTimeOffset? limited = LimitEnd > now ? LimitEnd : null;
             DateTimeOffset? flood = FloodEnd > now ? FloodEnd : null;
-            await _reporter.SafelyAsync(() => _accounts.SetStatusAsync(_accountId, StatusName(status), reason, until ?? flood, UserId, CancellationToken.None, limited));
+            await _reporter.SafelyAsync(() => _accounts.SetStatusAsync(_accountId, status, reason, until ?? flood, UserId, CancellationToken.None, limited));
             var changed = new AccountStatusChanged(_accountId, status, _time.GetUtcNow()) { CommandId = commandId, Until = until, Reason = reason };
             await _reporter.PublishAsync(changed, CancellationToken.None);
         }
@@ -119,7 +126,7 @@ public sealed class AccountStatusTracker : IAsyncDisposable
 
         if (ready)
         {
-            if (_status == AccountStatus.Connecting)
+            if (Current == AccountStatus.Connecting)
             {
                 await ReadyAsync();
             }
@@ -166,18 +173,6 @@ public sealed class AccountStatusTracker : IAsyncDisposable
         _lifetime.Dispose();
     }
 
-    /// <summary>The <c>accounts.status</c> value of <paramref name="status"/> (0005_account_status.sql).</summary>
-    public static string StatusName(AccountStatus status) => status switch
-    {
-        AccountStatus.Online => "online",
-        AccountStatus.Connecting => "connecting",
-        AccountStatus.FloodWait => "flood_wait",
-        AccountStatus.Limited => "limited",
-        AccountStatus.LoggedOut => "logged_out",
-        AccountStatus.Banned => "banned",
-        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "Not an account status."),
-    };
-
     private async Task ReportIfStillDownAsync(string reason, CancellationToken stopping)
     {
         try
@@ -189,7 +184,7 @@ public sealed class AccountStatusTracker : IAsyncDisposable
             return;
         }
 
-        if (!_connectionReady && !stopping.IsCancellationRequested && _status is AccountStatus.Online)
+        if (!_connectionReady && !stopping.IsCancellationRequested && Current is AccountStatus.Online)
         {
             await SetAsync(AccountStatus.Connecting, reason);
         }

@@ -1,9 +1,11 @@
 using Dapper;
 using Npgsql;
+using TgFleet.Contracts.Accounts;
+using TgFleet.Storage.Accounts;
 
 namespace TgFleet.Worker.Accounts;
 
-/// <summary>The <c>accounts</c> table (0001_accounts.sql): one row per account, with its masked phone and status.</summary>
+/// <summary>The <c>accounts</c> table (0001_accounts.sql): one row per account, with its masked phone and status (<see cref="AccountRowStatus"/>).</summary>
 public sealed class AccountStore(NpgsqlDataSource db)
 {
     private const string UpsertSql = """
@@ -25,20 +27,21 @@ public sealed class AccountStore(NpgsqlDataSource db)
     private const string StatusSql = "SELECT status FROM accounts WHERE account_id = @AccountId";
 
     /// <summary>Creates or updates the account's row; a null <paramref name="phoneMasked"/> keeps the stored one.</summary>
-    public async Task UpsertAsync(string accountId, int shard, string? phoneMasked, string status, CancellationToken cancellationToken)
+    public async Task UpsertAsync(string accountId, int shard, string? phoneMasked, AccountRowStatus status, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(status);
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await conn.ExecuteAsync(new CommandDefinition(UpsertSql,
-            new { AccountId = accountId, Shard = shard, PhoneMasked = phoneMasked, Status = status }, cancellationToken: cancellationToken));
+            new { AccountId = accountId, Shard = shard, PhoneMasked = phoneMasked, Status = status.Name }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Records the account's operational status (<c>online</c>, <c>flood_wait</c>, …), its reason and flood-wait end.</summary>
-    public async Task SetStatusAsync(string accountId, string status, string? reason, DateTimeOffset? until, long? userId, CancellationToken cancellationToken,
+    /// <summary>Records the account's operational status, its reason and flood-wait end.</summary>
+    public async Task SetStatusAsync(string accountId, AccountStatus status, string? reason, DateTimeOffset? until, long? userId, CancellationToken cancellationToken,
         DateTimeOffset? limitedUntil = null)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         await conn.ExecuteAsync(new CommandDefinition(SetStatusSql,
-            new { AccountId = accountId, Status = status, Reason = reason, Until = until, LimitedUntil = limitedUntil, UserId = userId }, cancellationToken: cancellationToken));
+            new { AccountId = accountId, Status = AccountRowStatus.Of(status).Name, Reason = reason, Until = until, LimitedUntil = limitedUntil, UserId = userId }, cancellationToken: cancellationToken));
     }
 
     /// <summary>The account's FLOOD_WAIT and PEER_FLOOD ends as recorded (null when none or no row).</summary>
@@ -53,10 +56,10 @@ public sealed class AccountStore(NpgsqlDataSource db)
     private static DateTimeOffset? Utc(DateTime? value) => value is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
 
     /// <summary>The account's stored status, or null when it has no row.</summary>
-    public async Task<string?> StatusAsync(string accountId, CancellationToken cancellationToken)
+    public async Task<AccountRowStatus?> StatusAsync(string accountId, CancellationToken cancellationToken)
     {
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
-        return await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(StatusSql, new { AccountId = accountId }, cancellationToken: cancellationToken));
+        return AccountRowStatus.Parse(await conn.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(StatusSql, new { AccountId = accountId }, cancellationToken: cancellationToken)));
     }
 
     /// <summary>Deletes the account's row (its session goes with it: ON DELETE CASCADE).</summary>

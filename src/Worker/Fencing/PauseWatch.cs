@@ -20,30 +20,33 @@ public sealed partial class PauseWatch(IOptions<RabbitMqOptions> rabbitMq, TimeP
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <remarks>
+    /// The watch runs on a thread of its own, not on the thread pool: a starved pool (a worker
+    /// under load) must not look like a pause. Only the operating system's scheduler delays it.
+    /// </remarks>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var limit = rabbitMq.Value.Heartbeat;
+        var watch = new Thread(() => Watch(limit, stoppingToken)) { IsBackground = true, Name = "tgfleet-pause-watch" };
+        watch.Start();
+        return Task.CompletedTask;
+    }
+
+    private void Watch(TimeSpan limit, CancellationToken stoppingToken)
+    {
         var last = time.GetTimestamp();
-        try
+        while (!stoppingToken.WaitHandle.WaitOne(Tick))
         {
-            while (!stoppingToken.IsCancellationRequested)
+            var now = time.GetTimestamp();
+            var gap = time.GetElapsedTime(last, now);
+            last = now;
+            if (gap > limit)
             {
-                await Task.Delay(Tick, time, stoppingToken);
-                var now = time.GetTimestamp();
-                var gap = time.GetElapsedTime(last, now);
-                last = now;
-                if (gap > limit)
-                {
-                    Log.ResumedTooLate(logger, gap.TotalSeconds, limit.TotalSeconds);
-                    await Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None); // lets the log line out
-                    using var self = Process.GetCurrentProcess();
-                    self.Kill();
-                }
+                Log.ResumedTooLate(logger, gap.TotalSeconds, limit.TotalSeconds);
+                Thread.Sleep(TimeSpan.FromMilliseconds(200)); // lets the log line out
+                using var self = Process.GetCurrentProcess();
+                self.Kill();
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping.
         }
     }
 

@@ -136,27 +136,19 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
     /// <summary>
     /// Resolves the rows that owners of <paramref name="lease"/>'s shard before it left open: a
     /// recorded, unpublished outcome is published; a row still <c>sending</c> is looked for in its
-    /// chat once the account is restored, and recorded as sent or as <c>OUTCOME_UNKNOWN</c>.
+    /// chat once the account is restored, and recorded as sent or as <c>OUTCOME_UNKNOWN</c>. Looks
+    /// once at once and once more after <see cref="SendingOptions.LeftOpenRescan"/>: a predecessor's
+    /// <c>sending</c> row whose statement read the old lease before the take-over committed may
+    /// commit after the first look.
     /// </summary>
     public async Task ResolveLeftOpenAsync(ShardLease lease, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(lease);
         try
         {
-            var rows = await KeepTryingAsync(() => journal.LeftOpenAsync(lease.Shard, lease.Epoch, cancellationToken), lease.Shard, lease.Epoch, cancellationToken);
-            if (rows is not { Count: > 0 })
-            {
-                return;
-            }
-
-            Log.Resolving(logger, rows.Count, lease.Shard, lease.Epoch);
-            await Task.WhenAll(rows.GroupBy(r => r.AccountId, StringComparer.Ordinal).Select(async account =>
-            {
-                foreach (var row in account)
-                {
-                    await ResolveAsync(row, lease, cancellationToken);
-                }
-            }));
+            await ResolveLeftOpenOnceAsync(lease, cancellationToken);
+            await Task.Delay(options.Value.LeftOpenRescan, time, cancellationToken);
+            await ResolveLeftOpenOnceAsync(lease, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -166,6 +158,25 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
         {
             Log.ResolveFailed(logger, e, lease.Shard);
         }
+    }
+
+    private async Task ResolveLeftOpenOnceAsync(ShardLease lease, CancellationToken cancellationToken)
+    {
+        var rows = await KeepTryingAsync(() => journal.LeftOpenAsync(lease.Shard, lease.Epoch, cancellationToken), lease.Shard, lease.Epoch, cancellationToken);
+        Log.LookedFor(logger, lease.Shard, lease.Epoch, rows?.Count ?? 0);
+        if (rows is not { Count: > 0 })
+        {
+            return;
+        }
+
+        Log.Resolving(logger, rows.Count, lease.Shard, lease.Epoch);
+        await Task.WhenAll(rows.GroupBy(r => r.AccountId, StringComparer.Ordinal).Select(async account =>
+        {
+            foreach (var row in account)
+            {
+                await ResolveAsync(row, lease, cancellationToken);
+            }
+        }));
     }
 
     /// <summary>
@@ -449,6 +460,9 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
 
         [LoggerMessage(EventId = EventIds.SendResolved, Level = LogLevel.Warning, Message = "SendMessage {CommandId} of account {AccountId}, left open by an earlier owner, resolved as {Outcome}")]
         internal static partial void Resolved(ILogger logger, Guid commandId, string accountId, string outcome);
+
+        [LoggerMessage(EventId = EventIds.SendsLookedFor, Level = LogLevel.Debug, Message = "Looked for sends earlier owners of shard {Shard} left open (epoch {Epoch}): {Count}")]
+        internal static partial void LookedFor(ILogger logger, int shard, long epoch, int count);
 
         [LoggerMessage(EventId = EventIds.SendResolveFailed, Level = LogLevel.Error, Message = "Resolving the open sends of shard {Shard} failed")]
         internal static partial void ResolveFailed(ILogger logger, Exception error, int shard);

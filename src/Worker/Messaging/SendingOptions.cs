@@ -32,6 +32,14 @@ public sealed class SendingOptions : IValidatableObject
     /// </summary>
     public TimeSpan HandOverWait { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A shard's next owner looks for the sends its predecessors left open when the shard starts,
+    /// and once more this long after (default 30 s): a predecessor's journal write that read the old
+    /// lease just before the take-over committed can commit just after the first look
+    /// (docs/messaging.md, "Sends finish asynchronously"). Npgsql cancels a statement after 30 s.
+    /// </summary>
+    public TimeSpan LeftOpenRescan { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long an account stays limited after PEER_FLOOD: only contacts are messaged meanwhile (default 24 h).</summary>
     public TimeSpan PeerFloodPause { get; set; } = TimeSpan.FromHours(24);
 
@@ -50,9 +58,9 @@ public sealed class SendingOptions : IValidatableObject
             yield return new ValidationResult("Sending:MaxFloodWaitHold must not be negative.");
         }
 
-        if (RestoreWait < TimeSpan.Zero || HandOverWait < TimeSpan.Zero)
+        if (RestoreWait < TimeSpan.Zero || HandOverWait < TimeSpan.Zero || LeftOpenRescan < TimeSpan.Zero)
         {
-            yield return new ValidationResult("Sending:RestoreWait and Sending:HandOverWait must not be negative.");
+            yield return new ValidationResult("Sending:RestoreWait, Sending:HandOverWait and Sending:LeftOpenRescan must not be negative.");
         }
 
         if (ConfirmTimeout <= TimeSpan.Zero || PeerFloodPause <= TimeSpan.Zero || LookupBackoff <= TimeSpan.Zero)

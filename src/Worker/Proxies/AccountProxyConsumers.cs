@@ -1,5 +1,6 @@
 using MassTransit;
 using TgFleet.Contracts.Accounts;
+using TgFleet.Storage.Accounts;
 using TgFleet.Worker.Accounts;
 using TgFleet.Worker.Commands;
 
@@ -28,7 +29,7 @@ public sealed class AccountProxyCommands(AccountRegistry registry, AccountProxie
             if (await accounts.StatusAsync(accountId, ct) is null)
             {
                 // Set before the first login: the login itself goes through the proxy.
-                await accounts.UpsertAsync(accountId, registry.ShardOf(accountId), null, "new", ct);
+                await accounts.UpsertAsync(accountId, registry.ShardOf(accountId), null, AccountRowStatus.New, ct);
             }
 
             await proxies.SaveAsync(accountId, proxy, ct);

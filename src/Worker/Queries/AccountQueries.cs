@@ -2,18 +2,18 @@ using Dapper;
 using Npgsql;
 using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Queries;
-using TgFleet.Worker.Accounts;
+using TgFleet.Storage.Accounts;
 
 namespace TgFleet.Worker.Queries;
 
 /// <summary>
 /// What the fleet knows of its accounts, read from the <c>accounts</c> table (0001, 0005):
-/// <c>accounts.status</c> maps to <see cref="AccountStatus"/> by <see cref="StatusOf"/>.
+/// <c>accounts.status</c> maps to <see cref="AccountStatus"/> by <see cref="AccountRowStatus.Status"/>.
 /// </summary>
 public sealed class AccountQueries(NpgsqlDataSource db)
 {
     /// <summary>The <c>accounts.status</c> values that are not <see cref="AccountStatus.LoggedOut"/>; every other value is.</summary>
-    private static readonly string[] NotLoggedOut = ["online", "connecting", "flood_wait", "limited", "banned"];
+    private static readonly string[] NotLoggedOut = AccountRowStatus.Names(AccountRowStatus.All.Where(s => s.Status != AccountStatus.LoggedOut));
 
     private const string GetSql = """
         SELECT account_id AS AccountId, phone_masked AS PhoneMasked, status AS Status, shard AS Shard,
@@ -52,28 +52,13 @@ public sealed class AccountQueries(NpgsqlDataSource db)
         {
             null => (Array.Empty<string>(), Array.Empty<string>()),
             AccountStatus.LoggedOut => (Array.Empty<string>(), NotLoggedOut),
-            { } status => (new[] { AccountStatusTracker.StatusName(status) }, Array.Empty<string>()),
+            { } status => (new[] { AccountRowStatus.Of(status).Name }, Array.Empty<string>()),
         };
         await using var conn = await db.OpenConnectionAsync(cancellationToken);
         var rows = await conn.QueryAsync<Row>(new CommandDefinition(ListSql,
             new { Only = only, Except = except, After = string.IsNullOrEmpty(query.After) ? null : query.After, query.Limit }, cancellationToken: cancellationToken));
         return new AccountList(rows.Select(r => r.ToInfo()).ToList());
     }
-
-    /// <summary>
-    /// The contract's status of an <c>accounts.status</c> value: online, connecting, flood_wait,
-    /// limited and banned as named; anything else (new, authenticating, awaiting_code,
-    /// awaiting_password, failed, logged_out) is <see cref="AccountStatus.LoggedOut"/>: a login is needed.
-    /// </summary>
-    public static AccountStatus StatusOf(string? status) => status switch
-    {
-        "online" => AccountStatus.Online,
-        "connecting" => AccountStatus.Connecting,
-        "flood_wait" => AccountStatus.FloodWait,
-        "limited" => AccountStatus.Limited,
-        "banned" => AccountStatus.Banned,
-        _ => AccountStatus.LoggedOut,
-    };
 
     private sealed class Row
     {
@@ -89,7 +74,7 @@ public sealed class AccountQueries(NpgsqlDataSource db)
 
         public DateTime? FloodWaitUntil { get; init; }
 
-        public AccountInfo ToInfo() => new(AccountId, PhoneMasked, StatusOf(Status), Shard)
+        public AccountInfo ToInfo() => new(AccountId, PhoneMasked, AccountRowStatus.Parse(Status)?.Status ?? AccountStatus.LoggedOut, Shard)
         {
             TelegramUserId = TelegramUserId,
             FloodWaitUntil = FloodWaitUntil is { } until ? new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)) : null,

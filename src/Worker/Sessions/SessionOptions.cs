@@ -23,6 +23,14 @@ public sealed class SessionOptions : IValidatableObject
     /// <summary>How often a running account's session is checkpointed (default 5 minutes).</summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How many of a shard's stored sessions are restored side by side when the shard starts here
+    /// (default 16): each restore waits mostly on TDLib and the database, so a shard taken over from
+    /// a dead worker is back sooner.
+    /// </summary>
+    [Range(1, 256, ErrorMessage = "Sessions:RestoreConcurrency must be between 1 and 256.")]
+    public int RestoreConcurrency { get; set; } = 16;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -59,17 +59,26 @@ internal sealed partial class PausedFleet : IAsyncDisposable
     /// A fleet whose simulator keeps silent connections for <paramref name="cloudDelay"/> and whose
     /// workers wait <paramref name="takeOverDelay"/> for an expired lease nobody recorded closed;
     /// <paramref name="perWorker"/> accounts logged in on each worker; <paramref name="settings"/>
-    /// are further worker settings.
+    /// are further worker settings. The workers' AMQP heartbeat is 60 s unless
+    /// <paramref name="settings"/> say otherwise: these tests pause a worker for up to 25 s and
+    /// watch it fence and rejoin on its old connection, which a pause longer than the heartbeat
+    /// (the 10 s default) would not keep (the worker ends itself instead, tested on its own).
     /// </summary>
     public static async Task<PausedFleet> StartAsync(TimeSpan cloudDelay, TimeSpan takeOverDelay, int perWorker,
         IReadOnlyDictionary<string, string?>? settings = null)
     {
         var fleet = await FleetBed.StartAsync();
         fleet.Sim.Server.Cloud.DisconnectDelay = cloudDelay;
-        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        var all = new Dictionary<string, string?>
         {
+            ["RabbitMq__Heartbeat"] = "00:01:00",
             ["Shards__DisconnectDelay"] = takeOverDelay.ToString("c", CultureInfo.InvariantCulture),
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
         var workers = await fleet.StartWorkersAsync(all, "w1", "w2");
         var owners = await fleet.WaitForFairShareAsync(workers);
         var accounts = new List<FleetAccount>();

@@ -22,7 +22,7 @@ public sealed class When_a_shard_with_accounts_changes_hands
     private AccountRegistry NewRegistry()
     {
         var worker = _bed.NewWorker();
-        return new AccountRegistry(_bed.Db, worker, Options.Create(new ShardOptions()));
+        return new AccountRegistry(_bed.Db, worker, Options.Create(new ShardOptions()), Options.Create(new TgFleet.Worker.Sessions.SessionOptions()));
     }
 
     [Test]
