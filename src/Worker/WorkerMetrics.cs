@@ -90,6 +90,6 @@ public sealed class WorkerMetrics
 
     /// <summary>FLOOD_WAIT_37 and FLOOD_WAIT_38 are one label value.</summary>
     private static string Bounded(string reason) =>
-        reason.StartsWith("FLOOD_WAIT", StringComparison.Ordinal) ? "FLOOD_WAIT"
+        Accounts.TelegramReasons.IsFloodWait(reason) ? Accounts.TelegramReasons.FloodWait
         : reason.StartsWith("TDLIB_ERROR_", StringComparison.Ordinal) || reason.Length <= 64 ? reason : "OTHER";
 }

@@ -106,7 +106,7 @@ public sealed class AccountStatusTracker : IAsyncDisposable
     internal Task ReadyAsync()
     {
         var now = _time.GetUtcNow();
-        return FloodEnd > now ? SetAsync(AccountStatus.FloodWait, "FLOOD_WAIT", FloodEnd)
+        return FloodEnd > now ? SetAsync(AccountStatus.FloodWait, TelegramReasons.FloodWait, FloodEnd)
             : LimitEnd > now ? SetAsync(AccountStatus.Limited, "PEER_FLOOD")
             : SetAsync(AccountStatus.Online);
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using TgFleet.Tdlib;
 
@@ -28,12 +29,24 @@ public static partial class TelegramReasons
         return Known(error) ?? "TDLIB_ERROR_" + error.Code;
     }
 
+    /// <summary>Telegram's flood control: the reason of a refusal or failure that asks the account to wait.</summary>
+    public const string FloodWait = "FLOOD_WAIT";
+
+    /// <summary>Whether <paramref name="reason"/> is <see cref="FloodWait"/>, with or without its seconds (<c>FLOOD_WAIT_N</c>).</summary>
+    public static bool IsFloodWait(string reason) =>
+        reason is not null && reason.StartsWith(FloodWait, StringComparison.Ordinal) && (reason.Length == FloodWait.Length || reason[FloodWait.Length] == '_');
+
+    /// <summary>The N of a <c>FLOOD_WAIT_N</c> reason; null for a bare <see cref="FloodWait"/> or another reason.</summary>
+    public static int? FloodWaitSeconds(string reason) =>
+        IsFloodWait(reason) && reason.Length > FloodWait.Length
+        && int.TryParse(reason.AsSpan(FloodWait.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? seconds : null;
+
     private static string? Known(TdException error)
     {
         if (error.Code == 429)
         {
             var seconds = RetryAfter().Match(error.TdlibMessage);
-            return seconds.Success ? "FLOOD_WAIT_" + seconds.Groups[1].Value : "FLOOD_WAIT";
+            return seconds.Success ? FloodWait + "_" + seconds.Groups[1].Value : FloodWait;
         }
 
         return MachineReadable().IsMatch(error.TdlibMessage) ? error.TdlibMessage : null;

@@ -27,7 +27,7 @@ public sealed partial class CommandRejections(TimeProvider time, ILogger<Command
     /// executes. Every other refusal is permanent.
     /// </summary>
     public static bool IsPermanent(string reason) =>
-        reason is not (AccountNotReady or ShardNotOwned or TdlibTimeout) && !reason.StartsWith("FLOOD_WAIT", StringComparison.Ordinal);
+        reason is not (AccountNotReady or ShardNotOwned or TdlibTimeout) && !Accounts.TelegramReasons.IsFloodWait(reason);
 
     /// <summary>Rejects the delivery's message naming the field, a machine-readable reason and a sentence for people; returns the answer.</summary>
     public async Task<CommandRejected> RejectAsync(ConsumeContext context, CommandKind kind, Guid commandId, string? accountId, string field, string reason, string detail)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Messaging;
 using TgFleet.Tdlib;
@@ -116,7 +115,7 @@ public sealed partial class AccountSender
             var left = FloodEnd - now;
             if (left > _options.MaxFloodWaitHold)
             {
-                return Refuse(command, "FLOOD_WAIT", permanent: false, retryAfter: FloodEnd,
+                return Refuse(command, TelegramReasons.FloodWait, permanent: false, retryAfter: FloodEnd,
                     detail: $"Telegram asked this account to wait until {FloodEnd:O}; nothing is sent before then.");
             }
 
@@ -329,10 +328,9 @@ public sealed partial class AccountSender
     private async Task<SendResult> FailFromTelegramAsync(SendMessage command, int code, string message, double retryAfterSeconds)
     {
         var reason = TelegramReasons.Of(new TdException(code, message));
-        if (reason.StartsWith("FLOOD_WAIT", StringComparison.Ordinal))
+        if (TelegramReasons.IsFloodWait(reason))
         {
-            var seconds = retryAfterSeconds > 0 ? retryAfterSeconds
-                : int.TryParse(reason.AsSpan("FLOOD_WAIT_".Length < reason.Length ? "FLOOD_WAIT_".Length : reason.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : 1;
+            var seconds = retryAfterSeconds > 0 ? retryAfterSeconds : TelegramReasons.FloodWaitSeconds(reason) ?? 1;
             var until = _time.GetUtcNow() + TimeSpan.FromSeconds(Math.Ceiling(seconds));
             if (until > FloodEnd)
             {
@@ -341,8 +339,8 @@ public sealed partial class AccountSender
 
             _metrics.FloodWait();
             Log.FloodWait(_logger, AccountId, FloodEnd);
-            await _status.SetAsync(AccountStatus.FloodWait, "FLOOD_WAIT", FloodEnd, command.CommandId);
-            return Fail(command, "FLOOD_WAIT", permanent: false, retryAfter: FloodEnd,
+            await _status.SetAsync(AccountStatus.FloodWait, TelegramReasons.FloodWait, FloodEnd, command.CommandId);
+            return Fail(command, TelegramReasons.FloodWait, permanent: false, retryAfter: FloodEnd,
                 detail: $"Telegram asked this account to wait {seconds:0} s; nothing is sent before {FloodEnd:O}.");
         }
 

@@ -272,6 +272,17 @@ public sealed class When_an_account_is_queried_on_its_shard
     public void Only_a_not_now_reason_is_rejected_as_not_permanent(string reason, bool permanent) =>
         Assert.That(CommandRejections.IsPermanent(reason), Is.EqualTo(permanent));
 
+    [TestCase("FLOOD_WAIT", true, null)]
+    [TestCase("FLOOD_WAIT_37", true, 37)]
+    [TestCase("FLOOD_WAITING", false, null)]
+    [TestCase("FLOOD_WAIT_X", true, null)]
+    [TestCase("PEER_FLOOD", false, null)]
+    public void A_flood_wait_is_told_and_its_seconds_read_in_one_place(string reason, bool floodWait, int? seconds)
+    {
+        Assert.That(TelegramReasons.IsFloodWait(reason), Is.EqualTo(floodWait));
+        Assert.That(TelegramReasons.FloodWaitSeconds(reason), Is.EqualTo(seconds));
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private async Task<TAnswer> AskAsync<TQuery, TAnswer>(TQuery query)
