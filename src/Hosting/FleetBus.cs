@@ -23,6 +23,7 @@ public sealed class RabbitMqOptions
     /// keeps a frozen worker's commands waiting longer; a worker that continues after a pause longer
     /// than this ends itself for a fresh one to take its place (docs/fencing.md).
     /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:10:00", ErrorMessage = "RabbitMq:Heartbeat must be between 2 s and 10 min (e.g. 00:00:10).")]
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(10);
 }
 

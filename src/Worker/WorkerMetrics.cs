@@ -29,8 +29,7 @@ public sealed class WorkerMetrics
     {
     }
 
-    /// <summary>Instruments on <paramref name="meter"/>.</summary>
-    public WorkerMetrics(Meter meter)
+    private WorkerMetrics(Meter meter)
     {
         ArgumentNullException.ThrowIfNull(meter);
         _meter = meter;

@@ -16,11 +16,11 @@ public static class AccountServices
     /// <summary>
     /// Adds the <see cref="AccountRegistry"/> and what it needs (session and account stores, the
     /// cipher, the journal, a publishing observer). Needs <c>AddTdlibClients</c>, the database, the
-    /// bus, and the <c>Sessions</c> and <c>Shards</c> options.
+    /// bus, the egress route (<c>AddEgressGate</c>), shard ownership, the fleet defaults' TimeProvider,
+    /// and the <c>Sessions</c> and <c>Shards</c> options: <see cref="WorkerComposition.AddWorker"/> adds them.
     /// </summary>
     public static IServiceCollection AddAccountRuntimes(this IServiceCollection services)
     {
-        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SessionCipher>();
         services.TryAddSingleton<SessionStore>();
         services.TryAddSingleton<AccountStore>();
@@ -30,7 +30,7 @@ public static class AccountServices
             sp.GetRequiredService<IAccountEvents>(), sp.GetRequiredService<WorkerMetrics>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<SendingOptions>>(), sp.GetRequiredService<ILogger<SendOutcomes>>(), 
             // Lazily: shard ownership's host needs these outcomes.
-            new Lazy<Sharding.ShardOwnership?>(sp.GetService<Sharding.ShardOwnership>)));
+            new Lazy<Sharding.ShardOwnership>(sp.GetRequiredService<Sharding.ShardOwnership>)));
         services.TryAddSingleton<IAccountEvents>(sp => new BusAccountEvents(sp.GetRequiredService<IBus>()));
         services.AddOptions<SendingOptions>().BindConfiguration(SendingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<OptOutStore>();
@@ -58,7 +58,7 @@ public static class AccountServices
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<Polly.Registry.ResiliencePipelineProvider<string>>().GetPipeline(RecipientLookups.Pipeline))
         {
-            Egress = sp.GetService<Fencing.EgressRoute>() ?? Fencing.EgressRoute.Direct,
+            Egress = sp.GetRequiredService<Fencing.EgressRoute>(),
         });
         services.TryAddSingleton<AccountRegistry>();
         services.AddHostedService<PeriodicCheckpoints>();

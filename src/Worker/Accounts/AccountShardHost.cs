@@ -12,15 +12,15 @@ namespace TgFleet.Worker.Accounts;
 /// </summary>
 /// <param name="endpoints">The shard's queue consumption (<see cref="ShardEndpoints"/> in the worker).</param>
 /// <param name="registry">The accounts' runtimes.</param>
-/// <param name="outcomes">The outcomes of sends handed to TDLib (none: nothing is resolved).</param>
-public sealed class AccountShardHost(IShardHost endpoints, AccountRegistry registry, SendOutcomes? outcomes = null) : IShardHost
+/// <param name="outcomes">The outcomes of sends handed to TDLib.</param>
+public sealed class AccountShardHost(IShardHost endpoints, AccountRegistry registry, SendOutcomes outcomes) : IShardHost
 {
     /// <inheritdoc />
     public async Task StartAsync(ShardLease lease, CancellationToken cancellationToken)
     {
         await registry.StartShardAsync(lease, cancellationToken);
         await endpoints.StartAsync(lease, cancellationToken);
-        outcomes?.StartResolving(lease);
+        outcomes.StartResolving(lease);
     }
 
     /// <inheritdoc />
@@ -33,10 +33,7 @@ public sealed class AccountShardHost(IShardHost endpoints, AccountRegistry regis
         }
         finally
         {
-            if (outcomes is not null)
-            {
-                await outcomes.StopShardAsync(lease, graceful, cancellationToken);
-            }
+            await outcomes.StopShardAsync(lease, graceful, cancellationToken);
 
             await registry.StopShardAsync(lease, graceful, cancellationToken);
         }

@@ -35,8 +35,8 @@ public static class TdlibClients
         var telegram = services.GetRequiredService<IOptions<TelegramOptions>>().Value;
         var tdlib = services.GetRequiredService<IOptions<TdlibOptions>>().Value;
         var loggers = services.GetRequiredService<ILoggerFactory>();
-        var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
-        var meters = services.GetService<System.Diagnostics.Metrics.IMeterFactory>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var meters = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         return telegram.Backend == TelegramBackend.Simulator
             ? new TdClientManager(new SimulatorTdJsonBackend(telegram.SimulatorUri!, time), tdlib, loggers, time, meters)
             : TdClientManager.StartLibTdJson(tdlib, loggers, time, meters);

@@ -193,11 +193,10 @@ public static class CommandPipeline
     /// <summary>
     /// Adds what <see cref="CommandFilter{T}"/> needs (the journal, rejections, the metrics); put the
     /// filter on an endpoint with <c>UseConsumeFilter(typeof(CommandFilter&lt;&gt;), context)</c>
-    /// (<see cref="WorkerConsumers.ConfigureCommandEndpoint"/>). Needs the database.
+    /// (<see cref="WorkerConsumers.ConfigureCommandEndpoint"/>). Needs the database and a TimeProvider.
     /// </summary>
-    public static IServiceCollection AddCommandPipeline(this IServiceCollection services)
+    internal static IServiceCollection AddCommandPipeline(this IServiceCollection services)
     {
-        services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<WorkerMetrics>();
         services.TryAddSingleton<CommandJournal>();

@@ -86,11 +86,11 @@ public sealed class CommandJournal : IAsyncDisposable
     private readonly StatementBatcher<FinishItem, bool> _finishes;
 
     /// <summary>Creates the journal over <paramref name="db"/>; rows per statement go to <paramref name="metrics"/>.</summary>
-    public CommandJournal(NpgsqlDataSource db, WorkerMetrics? metrics = null)
+    public CommandJournal(NpgsqlDataSource db, WorkerMetrics metrics)
     {
         _db = db;
-        _begins = new(BeginBatchAsync, i => i.CommandId, executed: rows => metrics?.JournalBatch("begin", rows));
-        _finishes = new(FinishBatchAsync, i => i.CommandId, executed: rows => metrics?.JournalBatch("end", rows));
+        _begins = new(BeginBatchAsync, i => i.CommandId, executed: rows => metrics.JournalBatch("begin", rows));
+        _finishes = new(FinishBatchAsync, i => i.CommandId, executed: rows => metrics.JournalBatch("end", rows));
     }
 
     /// <summary>

@@ -167,12 +167,12 @@ public sealed class SendJournal : IAsyncDisposable
     private readonly StatementBatcher<Guid, bool> _published;
 
     /// <summary>Creates the journal over <paramref name="db"/>; rows per statement go to <paramref name="metrics"/>.</summary>
-    public SendJournal(NpgsqlDataSource db, WorkerMetrics? metrics = null)
+    public SendJournal(NpgsqlDataSource db, WorkerMetrics metrics)
     {
         _db = db;
-        _starts = new(StartBatchAsync, i => i.CommandId, executed: rows => metrics?.JournalBatch("start", rows));
-        _finishes = new(FinishBatchAsync, i => i.CommandId, executed: rows => metrics?.JournalBatch("finish", rows));
-        _published = new(PublishedBatchAsync, id => id, executed: rows => metrics?.JournalBatch("published", rows));
+        _starts = new(StartBatchAsync, i => i.CommandId, executed: rows => metrics.JournalBatch("start", rows));
+        _finishes = new(FinishBatchAsync, i => i.CommandId, executed: rows => metrics.JournalBatch("finish", rows));
+        _published = new(PublishedBatchAsync, id => id, executed: rows => metrics.JournalBatch("published", rows));
     }
 
     /// <summary>

@@ -29,7 +29,7 @@ namespace TgFleet.Worker.Messaging;
 /// lease is held.
 /// </summary>
 public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry registry, IAccountEvents events, WorkerMetrics metrics, TimeProvider time,
-    IOptions<SendingOptions> options, ILogger<SendOutcomes> logger, Lazy<ShardOwnership?>? ownership = null)
+    IOptions<SendingOptions> options, ILogger<SendOutcomes> logger, Lazy<ShardOwnership> ownership)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly TimeSpan PublishAttempt = TimeSpan.FromSeconds(10);
@@ -418,7 +418,7 @@ public sealed partial class SendOutcomes(SendJournal journal, AccountRegistry re
     }
 
     /// <summary>Whether this worker still holds <paramref name="shard"/> under <paramref name="epoch"/> (and its lease has not lapsed).</summary>
-    private bool Holds(int shard, long epoch) => registry.EpochOf(shard) == epoch && ownership?.Value?.IsLapsed(shard) != true;
+    private bool Holds(int shard, long epoch) => registry.EpochOf(shard) == epoch && !ownership.Value.IsLapsed(shard);
 
     /// <summary>Runs a journal step again after each infrastructure failure, with backoff, while the lease is held; default when it no longer is.</summary>
     private async Task<TResult?> KeepTryingAsync<TResult>(Func<Task<TResult>> write, int shard, long epoch, CancellationToken cancellationToken)

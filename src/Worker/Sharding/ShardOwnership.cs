@@ -33,7 +33,9 @@ public sealed partial class ShardOwnership : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
-        WorkerId = _options.WorkerId is { Length: > 0 } id ? id : $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
+        // AddShardOwnership gives every process its id (the configured one, or one made at start).
+        WorkerId = _options.WorkerId is { Length: > 0 } id ? id
+            : throw new ArgumentException("ShardOptions.WorkerId is empty: register ShardOwnership with AddShardOwnership.", nameof(options));
         var meter = meters.Create("TgFleet.Worker.Sharding");
         meter.CreateObservableGauge("tgfleet.shards.owned", () => Owned.Count, "{shard}", "Shards whose lease this worker holds.");
         _renewals = meter.CreateCounter<long>("tgfleet.shard.lease.renewals", "{renewal}", "Lease renewal rounds, by outcome.");

@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using Dapper;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using NUnit.Framework;
 using TgFleet.Testing;
@@ -109,21 +106,8 @@ public sealed class When_a_lease_is_taken_over
         }
     }
 
-    private ShardOwnership Create(ShardLedger ledger, TimeSpan disconnectDelay)
-    {
-        var options = Options.Create(new ShardOptions
-        {
-            Count = Shards,
-            WorkerId = "survivor",
-            LeaseTtl = TimeSpan.FromSeconds(3),
-            RenewInterval = TimeSpan.FromMilliseconds(300),
-            FenceMargin = TimeSpan.FromSeconds(1),
-            DisconnectDelay = disconnectDelay,
-        });
-        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        return new ShardOwnership(new ShardLeaseStore(NpgsqlDataSource.Create(_db.ConnectionString)), ledger.HostFor("survivor"), options,
-            TimeProvider.System, meters, NullLogger<ShardOwnership>.Instance);
-    }
+    private ShardOwnership Create(ShardLedger ledger, TimeSpan disconnectDelay) =>
+        Ownership.Create(_db.ConnectionString, ledger.HostFor("survivor"), "survivor", shards: Shards, disconnectDelay: disconnectDelay);
 
     private async Task LeaveLeasesAsync(string owner, string set)
     {

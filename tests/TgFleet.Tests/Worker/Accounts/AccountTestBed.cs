@@ -4,6 +4,8 @@ using System.Security.Cryptography;
 using Dapper;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -16,6 +18,7 @@ using TgFleet.Testing;
 using TgFleet.Tests.Simulator;
 using TgFleet.Worker;
 using TgFleet.Worker.Accounts;
+using TgFleet.Worker.Fencing;
 using TgFleet.Worker.Messaging;
 using TgFleet.Worker.Proxies;
 using TgFleet.Worker.Sessions;
@@ -33,7 +36,7 @@ internal sealed class AccountTestBed : IAsyncDisposable
     public const long LeaseEpoch = 7;
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(20);
 
-    private readonly List<TdClientManager> _managers = [];
+    private readonly List<IHost> _hosts = [];
     private readonly List<AccountRuntime> _runtimes = [];
     private AccountProxies? _proxies;
 
@@ -42,7 +45,6 @@ internal sealed class AccountTestBed : IAsyncDisposable
         Sim = sim;
         Database = db;
         Db = NpgsqlDataSource.Create(db.ConnectionString);
-        Loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
         Cipher = new SessionCipher(Options.Create(new SessionOptions
         {
             ActiveKeyId = "k1",
@@ -65,8 +67,6 @@ internal sealed class AccountTestBed : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; } = new();
 
-    public ILoggerFactory Loggers { get; }
-
     public RecordingObserver Observed { get; } = new();
 
     public SessionCipher Cipher { get; }
@@ -87,8 +87,6 @@ internal sealed class AccountTestBed : IAsyncDisposable
 
     public AccountProxies Proxies => _proxies ??= new AccountProxies(Db, Cipher, Options.Create(ProxyOptions));
 
-    public WorkerMetrics Metrics { get; } = new(new System.Diagnostics.Metrics.Meter("TgFleet.Worker.Tests"));
-
     public static async Task<AccountTestBed> StartAsync()
     {
         var bed = new AccountTestBed(await SimulatorHarness.StartAsync(), await TestInfrastructure.CreateDatabaseAsync());
@@ -102,51 +100,68 @@ internal sealed class AccountTestBed : IAsyncDisposable
 
     public static string NewAccountId() => "acct-" + Guid.NewGuid().ToString("N");
 
-    /// <summary>Services as one worker has them: its own simulator backend, manager and data directory.</summary>
-    public AccountRuntimeServices NewWorker()
+    /// <summary>
+    /// Services as one worker has them (composed by <see cref="WorkerHost"/>: its own simulator
+    /// backend, manager and data directory), reporting to <see cref="Observed"/> instead of the bus.
+    /// </summary>
+    public AccountRuntimeServices NewWorker(TimeSpan? loginStepTimeout = null) =>
+        NewWorkerServices(loginStepTimeout).GetRequiredService<AccountRuntimeServices>();
+
+    /// <summary>
+    /// The container of a <see cref="NewWorker"/> (not started: no bus, no shard ownership), for a test
+    /// that takes the worker's registry and send outcomes from it. Disposed with the bed.
+    /// </summary>
+    public IServiceProvider NewWorkerServices(TimeSpan? loginStepTimeout = null)
     {
-        var manager = new TdClientManager(new SimulatorTdJsonBackend(Sim.Server.BackendAddress), loggerFactory: Loggers);
-        _managers.Add(manager);
-        var options = new TelegramOptions
-        {
-            ApiId = 94575,
-            ApiHash = "a3406de8d171bb422bb6ddf3bbd800e2",
-            DataDirectory = Path.Combine(Root, Guid.NewGuid().ToString("N")),
-            Backend = TelegramBackend.Simulator,
-            LoginStepTimeout = TimeSpan.FromSeconds(10),
-        };
-        return new AccountRuntimeServices(manager, Cipher, Sessions, Accounts, Observed, options, Sending, Proxies, OptOuts, Metrics, TimeProvider.System, Loggers,
-            RecipientLookups.Configure(new Polly.ResiliencePipelineBuilder(), Sending).Build());
+        var builder = WorkerBuilder(loginStepTimeout);
+        builder.Services.Replace(ServiceDescriptor.Singleton<IAccountEvents>(Observed));
+        return Keep(builder.Build());
     }
 
     /// <summary>
-    /// A worker's DI container over this bed (its database, cipher, sending and proxy settings) for
-    /// <paramref name="worker"/>, with the account runtimes and the worker's consumers behind the
-    /// command pipeline on one in-memory endpoint, <see cref="ShardQueue"/>, of MassTransit's test harness.
+    /// A worker (composed by <see cref="WorkerHost"/>) over this bed (its database, session key,
+    /// sending and proxy settings) whose bus is MassTransit's in-memory test harness: the account
+    /// runtimes and the worker's consumers behind the command pipeline on one endpoint,
+    /// <see cref="ShardQueue"/>. The bed starts shards itself (<c>AccountRegistry.StartShardAsync</c>
+    /// at <see cref="LeaseEpoch"/>), so the worker's shard ownership, its topology declaration and its
+    /// broker-pause watch (there is no broker) do not run. Disposed with the bed.
     /// </summary>
-    public ServiceProvider BuildWorkerServices(AccountRuntimeServices worker)
+    public IServiceProvider BuildWorkerServices(TimeSpan? loginStepTimeout = null)
     {
-        var services = new ServiceCollection();
-        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs));
-        services.AddSingleton(Db);
-        services.AddSingleton(worker.Manager);
-        services.AddSingleton(Cipher);
-        services.AddSingleton(Options.Create(worker.Options));
-        services.AddSingleton(Options.Create(new ShardOptions()));
-        services.AddSingleton(Options.Create(Sending));
-        services.AddSingleton(Options.Create(ProxyOptions));
-        services.AddSingleton(Proxies);
-        services.AddAccountRuntimes();
-        services.AddMassTransitTestHarness(bus =>
-        {
-            bus.AddWorkerConsumers();
-            bus.UsingInMemory((context, cfg) => cfg.ReceiveEndpoint(ShardQueue, e => WorkerConsumers.ConfigureCommandEndpoint(context, e)));
-        });
-        return services.BuildServiceProvider();
+        var builder = WorkerBuilder(loginStepTimeout);
+        builder.Services.RemoveHostedService<ShardOwnership>();
+        builder.Services.RemoveHostedService<DeclareShardTopologyOnStart>();
+        builder.Services.RemoveHostedService<PauseWatch>();
+        builder.Services.AddMassTransitTestHarness(bus =>
+            bus.UsingInMemory((context, cfg) => cfg.ReceiveEndpoint(ShardQueue, e => WorkerConsumers.ConfigureCommandEndpoint(context, e))));
+        return Keep(builder.Build());
     }
 
     /// <summary>The in-memory endpoint of <see cref="BuildWorkerServices"/>: every per-account command and query is consumed there.</summary>
     public const string ShardQueue = "tgfleet.shard.test";
+
+    private HostApplicationBuilder WorkerBuilder(TimeSpan? loginStepTimeout)
+    {
+        var settings = WorkerHost.Simulator(Sim.Server.BackendAddress, Path.Combine(Root, Guid.NewGuid().ToString("N")));
+        settings["Telegram:LoginStepTimeout"] = WorkerHost.Span(loginStepTimeout ?? TimeSpan.FromSeconds(10));
+        settings["Database:ConnectionString"] = Database.ConnectionString;
+        settings["Sessions:ActiveKeyId"] = "k1";
+        settings["Sessions:Keys:k1"] = KeyOne;
+        // Never connected to (the bus is the test harness, or not started), only resolved with shard ownership.
+        settings["RabbitMq:Uri"] = "amqp://guest:guest@127.0.0.1:9/unused";
+        var builder = WorkerHost.CreateBuilder(settings);
+        builder.Logging.SetMinimumLevel(LogLevel.Trace).AddProvider(Logs);
+        // The settings objects tests change before a worker is made.
+        builder.Services.Replace(ServiceDescriptor.Singleton(Options.Create(Sending)));
+        builder.Services.Replace(ServiceDescriptor.Singleton(Options.Create(ProxyOptions)));
+        return builder;
+    }
+
+    private IServiceProvider Keep(IHost host)
+    {
+        _hosts.Add(host);
+        return host.Services;
+    }
 
     /// <summary>A started runtime for <paramref name="accountId"/> on <paramref name="worker"/>.</summary>
     public async Task<AccountRuntime> StartRuntimeAsync(AccountRuntimeServices worker, string accountId, StoredSession? restore = null, long epoch = LeaseEpoch)
@@ -218,16 +233,19 @@ internal sealed class AccountTestBed : IAsyncDisposable
             await runtime.DisposeAsync();
         }
 
-        foreach (var manager in _managers)
+        foreach (var host in _hosts)
         {
-            await manager.DisposeAsync();
-            await ((SimulatorTdJsonBackend)manager.Backend).DisposeAsync();
+            var manager = host.Services.GetService<TdClientManager>();
+            await ((IAsyncDisposable)host).DisposeAsync();
+            if (manager?.Backend is SimulatorTdJsonBackend backend)
+            {
+                await backend.DisposeAsync();
+            }
         }
 
         await Sim.DisposeAsync();
         await Db.DisposeAsync();
         await Database.DisposeAsync();
-        Loggers.Dispose();
         Directory.Delete(Root, recursive: true);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -12,14 +11,7 @@ namespace TgFleet.Tests.Worker.Accounts;
 [TestFixture, Category("Worker")]
 public sealed class When_TDLib_clients_are_configured
 {
-    private static IHost Build(Dictionary<string, string?> settings)
-    {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddLogging();
-        builder.AddTdlibClients();
-        return builder.Build();
-    }
+    private static IHost Build(Dictionary<string, string?> settings) => WorkerHost.CreateBuilder(settings).Build();
 
     [Test]
     public async Task The_simulator_backend_gives_one_manager()
@@ -27,8 +19,8 @@ public sealed class When_TDLib_clients_are_configured
         await using var sim = await SimulatorHarness.StartAsync();
         using var host = Build(new()
         {
-            ["Telegram:ApiId"] = "94575",
-            ["Telegram:ApiHash"] = "a3406de8d171bb422bb6ddf3bbd800e2",
+            ["Telegram:ApiId"] = WorkerHost.ApiId,
+            ["Telegram:ApiHash"] = WorkerHost.ApiHash,
             ["Telegram:Backend"] = "Simulator",
             ["Telegram:SimulatorUri"] = sim.Server.BackendAddress.ToString(),
         });

@@ -25,8 +25,7 @@ public sealed class When_Telegram_does_not_answer
         var phone = SimulatorHarness.NewPhone();
         await _bed.Sim.SeedAccountAsync(phone);
         var account = AccountTestBed.NewAccountId();
-        var worker = _bed.NewWorker();
-        worker.Options.LoginStepTimeout = TimeSpan.FromSeconds(1);
+        var worker = _bed.NewWorker(loginStepTimeout: TimeSpan.FromSeconds(1));
         var runtime = await _bed.StartRuntimeAsync(worker, account);
         await _bed.Sim.SetReachableAsync(false);
 

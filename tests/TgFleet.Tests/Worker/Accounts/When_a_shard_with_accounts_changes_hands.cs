@@ -1,9 +1,10 @@
 using System.Net;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 using NUnit.Framework;
 using TgFleet.Contracts.Accounts;
 using TgFleet.Tests.Simulator;
 using TgFleet.Worker.Accounts;
+using TgFleet.Worker.Messaging;
 using TgFleet.Worker.Sharding;
 
 namespace TgFleet.Tests.Worker.Accounts;
@@ -19,10 +20,12 @@ public sealed class When_a_shard_with_accounts_changes_hands
     [OneTimeTearDown]
     public async Task StopAsync() => await _bed.DisposeAsync();
 
-    private AccountRegistry NewRegistry()
+    /// <summary>A worker's registry and, on it, an account host whose shard queue is not under test (no endpoints).</summary>
+    private (AccountRegistry Registry, AccountShardHost Host) NewWorker()
     {
-        var worker = _bed.NewWorker();
-        return new AccountRegistry(_bed.Db, worker, Options.Create(new ShardOptions()), Options.Create(new TgFleet.Worker.Sessions.SessionOptions()));
+        var services = _bed.NewWorkerServices();
+        var registry = services.GetRequiredService<AccountRegistry>();
+        return (registry, new AccountShardHost(new NoEndpoints(), registry, services.GetRequiredService<SendOutcomes>()));
     }
 
     [Test]
@@ -31,9 +34,8 @@ public sealed class When_a_shard_with_accounts_changes_hands
         var phone = SimulatorHarness.NewPhone();
         await _bed.Sim.SeedAccountAsync(phone);
         var account = AccountTestBed.NewAccountId();
-        await using var first = NewRegistry();
+        var (first, firstHost) = NewWorker();
         var lease = new ShardLease(first.ShardOf(account), AccountTestBed.LeaseEpoch);
-        var firstHost = new AccountShardHost(new NoEndpoints(), first);
         await firstHost.StartAsync(lease, CancellationToken.None);
         var runtime = await first.GetOrStartAsync(account, CancellationToken.None);
         await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);
@@ -42,8 +44,8 @@ public sealed class When_a_shard_with_accounts_changes_hands
         await _bed.Observed.WaitForAsync(account, AuthenticationState.Ready);
 
         await firstHost.StopAsync(lease, ShardStopReason.Rebalanced, CancellationToken.None);
-        await using var second = NewRegistry();
-        await new AccountShardHost(new NoEndpoints(), second).StartAsync(lease, CancellationToken.None);
+        var (second, secondHost) = NewWorker();
+        await secondHost.StartAsync(lease, CancellationToken.None);
         await _bed.Observed.WaitForAsync(account, AuthenticationState.Ready, occurrence: 2);
 
         Assert.That(first.Find(account), Is.Null);
@@ -58,9 +60,8 @@ public sealed class When_a_shard_with_accounts_changes_hands
         var phone = SimulatorHarness.NewPhone();
         await _bed.Sim.SeedAccountAsync(phone);
         var account = AccountTestBed.NewAccountId();
-        await using var registry = NewRegistry();
+        var (registry, host) = NewWorker();
         var lease = new ShardLease(registry.ShardOf(account), AccountTestBed.LeaseEpoch);
-        var host = new AccountShardHost(new NoEndpoints(), registry);
         await host.StartAsync(lease, CancellationToken.None);
         var runtime = await registry.GetOrStartAsync(account, CancellationToken.None);
         await runtime.Login.SetPhoneAsync(Guid.NewGuid(), phone, CancellationToken.None);

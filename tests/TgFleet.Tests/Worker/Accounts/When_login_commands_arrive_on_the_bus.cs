@@ -17,7 +17,7 @@ public sealed class When_login_commands_arrive_on_the_bus
 {
     private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
     private AccountTestBed _bed = null!;
-    private ServiceProvider _services = null!;
+    private IServiceProvider _services = null!;
     private ITestHarness _harness = null!;
     private AccountRegistry _registry = null!;
 
@@ -25,8 +25,7 @@ public sealed class When_login_commands_arrive_on_the_bus
     public async Task StartAsync()
     {
         _bed = await AccountTestBed.StartAsync();
-        var worker = _bed.NewWorker();
-        _services = _bed.BuildWorkerServices(worker);
+        _services = _bed.BuildWorkerServices();
         _harness = _services.GetRequiredService<ITestHarness>();
         _harness.TestTimeout = TimeSpan.FromSeconds(60);
         await _harness.Start();
@@ -42,7 +41,6 @@ public sealed class When_login_commands_arrive_on_the_bus
     {
         await _registry.DisposeAsync();
         await _harness.Stop();
-        await _services.DisposeAsync();
         await _bed.DisposeAsync();
     }
 

@@ -18,7 +18,7 @@ public sealed class When_a_command_is_delivered_again
     {
         _db = await TestInfrastructure.CreateDatabaseAsync();
         _source = NpgsqlDataSource.Create(_db.ConnectionString);
-        _journal = new CommandJournal(_source);
+        _journal = new CommandJournal(_source, new TgFleet.Worker.WorkerMetrics(TestMeters.Create()));
     }
 
     [OneTimeTearDown]

@@ -19,9 +19,9 @@ namespace TgFleet.Tests.Worker.Messaging;
 /// </summary>
 internal sealed class SendingBed : IAsyncDisposable
 {
-    private readonly ServiceProvider _services;
+    private readonly IServiceProvider _services;
 
-    private SendingBed(AccountTestBed bed, ServiceProvider services, ITestHarness harness)
+    private SendingBed(AccountTestBed bed, IServiceProvider services, ITestHarness harness)
     {
         Bed = bed;
         _services = services;
@@ -43,8 +43,7 @@ internal sealed class SendingBed : IAsyncDisposable
     {
         var bed = await AccountTestBed.StartAsync();
         configure?.Invoke(bed);
-        var worker = bed.NewWorker();
-        var provider = bed.BuildWorkerServices(worker);
+        var provider = bed.BuildWorkerServices();
         var harness = provider.GetRequiredService<ITestHarness>();
         harness.TestTimeout = TimeSpan.FromSeconds(60);
         await harness.Start();
@@ -115,7 +114,6 @@ internal sealed class SendingBed : IAsyncDisposable
     {
         await Registry.DisposeAsync();
         await Harness.Stop();
-        await _services.DisposeAsync();
         await Bed.DisposeAsync();
     }
 }

@@ -22,7 +22,7 @@ public sealed class When_sends_are_journalled
     {
         _db = await TestInfrastructure.CreateDatabaseAsync();
         _source = NpgsqlDataSource.Create(_db.ConnectionString);
-        _journal = new SendJournal(_source);
+        _journal = new SendJournal(_source, new WorkerMetrics(TestMeters.Create()));
     }
 
     [OneTimeTearDown]
@@ -65,13 +65,13 @@ public sealed class When_sends_are_journalled
     [Test]
     public async Task Concurrent_sends_share_statements_and_the_metric_counts_every_row()
     {
-        using var meter = new Meter("TgFleet.Worker.Tests." + nameof(When_sends_are_journalled));
+        var meters = TestMeters.Create();
         var recorded = new List<(string Statement, int Rows)>();
         using var listener = new MeterListener
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter == meter && instrument.Name == "tgfleet.journal.batch.rows")
+                if (instrument.Meter.Scope == meters && instrument.Name == "tgfleet.journal.batch.rows")
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
@@ -85,7 +85,7 @@ public sealed class When_sends_are_journalled
             }
         });
         listener.Start();
-        await using var journal = new SendJournal(_source, new WorkerMetrics(meter));
+        await using var journal = new SendJournal(_source, new WorkerMetrics(meters));
         var ids = Enumerable.Range(0, 200).Select(_ => Guid.NewGuid()).ToArray();
 
         await Task.WhenAll(ids.Select(id => Task.Run(() => journal.StartAsync(id, "acct", 0))));

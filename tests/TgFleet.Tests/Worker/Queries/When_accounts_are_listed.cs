@@ -2,15 +2,13 @@ using System.Text.Json;
 using Dapper;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using NUnit.Framework;
 using TgFleet.Contracts.Accounts;
 using TgFleet.Contracts.Addressing;
 using TgFleet.Contracts.Queries;
 using TgFleet.Testing;
-using TgFleet.Worker;
-using TgFleet.Worker.Commands;
-using TgFleet.Worker.Queries;
 
 namespace TgFleet.Tests.Worker.Queries;
 
@@ -39,7 +37,8 @@ public sealed class When_accounts_are_listed
     private TestVirtualHost _vhost = null!;
     private TestDatabase _database = null!;
     private NpgsqlDataSource _db = null!;
-    private ServiceProvider _provider = null!;
+    private IHost _host = null!;
+    private IServiceProvider _provider = null!;
     private IBusControl _bus = null!;
 
     [OneTimeSetUp]
@@ -62,21 +61,12 @@ public sealed class When_accounts_are_listed
             }
         }
 
-        _provider = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton(_db)
-            .AddCommandPipeline()
-            .AddSingleton<AccountQueries>()
-            .AddMassTransit(bus =>
-            {
-                bus.AddWorkerConsumers();
-                bus.UsingRabbitMq((context, cfg) =>
-                {
-                    cfg.Host(_vhost.AmqpUri);
-                    cfg.ConfigureQueriesEndpoint(context);
-                });
-            })
-            .BuildServiceProvider();
+        // The worker as AddWorker composes it; only its bus runs (the queries endpoint), no shard is owned.
+        var settings = WorkerHost.WithoutAccounts();
+        settings["Database:ConnectionString"] = _database.ConnectionString;
+        settings["RabbitMq:Uri"] = _vhost.AmqpUri.ToString();
+        _host = WorkerHost.CreateBuilder(settings).Build();
+        _provider = _host.Services;
         _bus = _provider.GetRequiredService<IBusControl>();
         await _bus.StartAsync(TimeSpan.FromSeconds(30));
     }
@@ -85,7 +75,7 @@ public sealed class When_accounts_are_listed
     public async Task StopAsync()
     {
         await _bus.StopAsync(TimeSpan.FromSeconds(30));
-        await _provider.DisposeAsync();
+        _host.Dispose();
         await _db.DisposeAsync();
         await _database.DisposeAsync();
         await _vhost.DisposeAsync();

@@ -30,7 +30,7 @@ public sealed class When_an_account_is_queried_on_its_shard
     private static readonly TimeSpan QueryTimeout = TimeSpan.FromSeconds(3);
 
     private AccountTestBed _bed = null!;
-    private ServiceProvider _services = null!;
+    private IServiceProvider _services = null!;
     private ITestHarness _harness = null!;
     private AccountRegistry _registry = null!;
     private int _unownedShard;
@@ -47,9 +47,7 @@ public sealed class When_an_account_is_queried_on_its_shard
     public async Task StartAsync()
     {
         _bed = await AccountTestBed.StartAsync();
-        var worker = _bed.NewWorker();
-        worker.Options.LoginStepTimeout = QueryTimeout;
-        _services = _bed.BuildWorkerServices(worker);
+        _services = _bed.BuildWorkerServices(loginStepTimeout: QueryTimeout);
         _harness = _services.GetRequiredService<ITestHarness>();
         _harness.TestTimeout = TimeSpan.FromSeconds(60);
         await _harness.Start();
@@ -84,7 +82,6 @@ public sealed class When_an_account_is_queried_on_its_shard
     {
         await _registry.DisposeAsync();
         await _harness.Stop();
-        await _services.DisposeAsync();
         await _bed.DisposeAsync();
     }
 

@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Npgsql;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using TgFleet.Worker.Sharding;
 
 namespace TgFleet.Tests.Worker.Sharding;
@@ -48,22 +47,31 @@ internal sealed class ShardLedger
     }
 }
 
-/// <summary>A ShardOwnership on a test database with short, test-friendly timings.</summary>
+/// <summary>
+/// A worker's ShardOwnership (composed by <see cref="WorkerHost"/>) on a test database with short,
+/// test-friendly timings, whose shards run on the given host instead of the accounts' host.
+/// </summary>
 internal static class Ownership
 {
     public static ShardOwnership Create(string connectionString, IShardHost host, string workerId, int shards = 8,
-        TimeSpan? ttl = null, TimeSpan? renew = null, TimeSpan? margin = null)
+        TimeSpan? ttl = null, TimeSpan? renew = null, TimeSpan? margin = null, TimeSpan? disconnectDelay = null)
     {
-        var options = Options.Create(new ShardOptions
+        var settings = new Dictionary<string, string?>
         {
-            Count = shards,
-            WorkerId = workerId,
-            LeaseTtl = ttl ?? TimeSpan.FromSeconds(3),
-            RenewInterval = renew ?? TimeSpan.FromMilliseconds(300),
-            FenceMargin = margin ?? TimeSpan.FromSeconds(1),
-        });
-        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        var db = NpgsqlDataSource.Create(connectionString);
-        return new ShardOwnership(new ShardLeaseStore(db), host, options, TimeProvider.System, meters, NullLogger<ShardOwnership>.Instance);
+            ["Database:ConnectionString"] = connectionString,
+            ["Shards:Count"] = shards.ToString(CultureInfo.InvariantCulture),
+            ["Shards:WorkerId"] = workerId,
+            ["Shards:LeaseTtl"] = WorkerHost.Span(ttl ?? TimeSpan.FromSeconds(3)),
+            ["Shards:RenewInterval"] = WorkerHost.Span(renew ?? TimeSpan.FromMilliseconds(300)),
+            ["Shards:FenceMargin"] = WorkerHost.Span(margin ?? TimeSpan.FromSeconds(1)),
+        };
+        if (disconnectDelay is { } delay)
+        {
+            settings["Shards:DisconnectDelay"] = WorkerHost.Span(delay);
+        }
+
+        var builder = WorkerHost.CreateBuilder(settings);
+        builder.Services.Replace(ServiceDescriptor.Singleton(host));
+        return builder.Build().Services.GetRequiredService<ShardOwnership>();
     }
 }

@@ -1,13 +1,12 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Npgsql;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using NUnit.Framework;
 using TgFleet.Contracts.Addressing;
 using TgFleet.Contracts.Messaging;
-using TgFleet.Hosting;
 using TgFleet.Testing;
 using TgFleet.Worker.Sharding;
 
@@ -46,8 +45,7 @@ public sealed class When_a_shard_moves_between_workers
     {
         await using var a = await StartWorkerBusAsync("a");
         await using var b = await StartWorkerBusAsync("b");
-        await new ShardTopology(Options.Create(new RabbitMqOptions { Uri = _vhost.AmqpUri }), Options.Create(new ShardOptions { Count = Shards }))
-            .DeclareAsync(default);
+        await a.Topology.DeclareAsync(default);
 
         // Nobody owns a shard yet: the commands wait in the shard queues.
         var batch1 = await SendAsync(a.Bus, 20);
@@ -100,58 +98,46 @@ public sealed class When_a_shard_moves_between_workers
         return ids;
     }
 
+    /// <summary>
+    /// A worker as AddWorker composes it, its bus started, whose shards run on their endpoints alone
+    /// (no accounts) and consume with a recorder in place of the worker's consumers.
+    /// </summary>
     private async Task<WorkerBus> StartWorkerBusAsync(string name)
     {
-        var provider = new ServiceCollection()
-            .AddLogging()
-            .AddMetrics()
-            .AddSingleton(new RecordingConsumer.Sink(name, _consumed))
-            .AddSingleton(new ShardConsumers((context, endpoint) => endpoint.ConfigureConsumer<RecordingConsumer>(context)))
-            .AddSingleton<ShardEndpoints>()
-            .AddMassTransit(bus =>
-            {
-                bus.AddConsumer<RecordingConsumer>();
-                bus.UsingRabbitMq((_, cfg) => cfg.Host(_vhost.AmqpUri));
-            })
-            .BuildServiceProvider();
-        var control = provider.GetRequiredService<IBusControl>();
+        var settings = WorkerHost.WithoutAccounts();
+        settings["Database:ConnectionString"] = _db.ConnectionString;
+        settings["RabbitMq:Uri"] = _vhost.AmqpUri.ToString();
+        settings["Shards:Count"] = Shards.ToString(CultureInfo.InvariantCulture);
+        settings["Shards:WorkerId"] = name;
+        settings["Shards:LeaseTtl"] = WorkerHost.Span(TimeSpan.FromSeconds(5));
+        settings["Shards:RenewInterval"] = WorkerHost.Span(TimeSpan.FromMilliseconds(300));
+        settings["Shards:FenceMargin"] = WorkerHost.Span(TimeSpan.FromSeconds(2));
+        var builder = WorkerHost.CreateBuilder(settings);
+        builder.Services.Replace(ServiceDescriptor.Singleton(new ShardConsumers((registration, endpoint) => endpoint.Handler<SendMessage>(context =>
+        {
+            _consumed.GetOrAdd(context.Message.CommandId, id => []).Add(name);
+            return Task.CompletedTask;
+        }))));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IShardHost>(sp => sp.GetRequiredService<ShardEndpoints>()));
+        var host = builder.Build();
+        var control = host.Services.GetRequiredService<IBusControl>();
         await control.StartAsync(Deadline);
-        return new WorkerBus(name, provider, control, _db.ConnectionString);
+        return new WorkerBus(host, control);
     }
 
-    private sealed class WorkerBus(string name, ServiceProvider provider, IBusControl bus, string connectionString) : IAsyncDisposable
+    private sealed class WorkerBus(IHost host, IBusControl bus) : IAsyncDisposable
     {
         public IBus Bus => bus;
 
-        public ShardOwnership Ownership()
-        {
-            var options = Options.Create(new ShardOptions
-            {
-                Count = Shards,
-                WorkerId = name,
-                LeaseTtl = TimeSpan.FromSeconds(5),
-                RenewInterval = TimeSpan.FromMilliseconds(300),
-                FenceMargin = TimeSpan.FromSeconds(2),
-            });
-            return new ShardOwnership(new ShardLeaseStore(NpgsqlDataSource.Create(connectionString)), provider.GetRequiredService<ShardEndpoints>(),
-                options, TimeProvider.System, provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), NullLogger<ShardOwnership>.Instance);
-        }
+        public ShardTopology Topology => host.Services.GetRequiredService<ShardTopology>();
+
+        /// <summary>A new ShardOwnership of this worker (one per start: a stopped one is not started again).</summary>
+        public ShardOwnership Ownership() => ActivatorUtilities.CreateInstance<ShardOwnership>(host.Services);
 
         public async ValueTask DisposeAsync()
         {
             await bus.StopAsync(TimeSpan.FromSeconds(30));
-            await provider.DisposeAsync();
+            host.Dispose();
         }
-    }
-
-    public sealed class RecordingConsumer(RecordingConsumer.Sink sink) : IConsumer<SendMessage>
-    {
-        public Task Consume(ConsumeContext<SendMessage> context)
-        {
-            sink.Consumed.GetOrAdd(context.Message.CommandId, _ => []).Add(sink.Worker);
-            return Task.CompletedTask;
-        }
-
-        public sealed record Sink(string Worker, ConcurrentDictionary<Guid, ConcurrentBag<string>> Consumed);
     }
 }

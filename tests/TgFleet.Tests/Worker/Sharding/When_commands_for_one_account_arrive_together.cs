@@ -2,11 +2,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using NUnit.Framework;
 using TgFleet.Contracts.Addressing;
 using TgFleet.Contracts.Messaging;
-using TgFleet.Hosting;
 using TgFleet.Testing;
 using TgFleet.Worker.Sharding;
 
@@ -26,24 +25,27 @@ public sealed class When_commands_for_one_account_arrive_together
     [Test]
     public async Task They_run_one_at_a_time_in_order_while_other_accounts_of_the_shard_run_beside_them()
     {
-        var runs = new ConcurrentQueue<SlowConsumer.Run>();
-        await using var provider = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton(runs)
-            .AddSingleton(new ShardConsumers((context, endpoint) => endpoint.ConfigureConsumer<SlowConsumer>(context)))
-            .AddSingleton<ShardEndpoints>()
-            .AddMassTransit(bus =>
-            {
-                bus.AddConsumer<SlowConsumer>();
-                bus.UsingRabbitMq((_, cfg) => cfg.Host(_vhost.AmqpUri));
-            })
-            .BuildServiceProvider();
+        var runs = new ConcurrentQueue<Run>();
+        // The worker as AddWorker composes it, whose shard endpoints consume with a slow recorder in
+        // place of the worker's consumers (the endpoints' lanes and limits are the worker's own).
+        var settings = WorkerHost.WithoutAccounts();
+        settings["RabbitMq:Uri"] = _vhost.AmqpUri.ToString();
+        settings["Shards:Count"] = "2";
+        var builder = WorkerHost.CreateBuilder(settings);
+        builder.Services.Replace(ServiceDescriptor.Singleton(new ShardConsumers((registration, endpoint) => endpoint.Handler<SendMessage>(async context =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            // Jitter: a later command of one account would overtake an earlier one if order were left to chance.
+            await Task.Delay(Random.Shared.Next(5, 60), context.CancellationToken);
+            runs.Enqueue(new Run(context.Message.AccountId, context.Message.Text, started, Stopwatch.GetTimestamp()));
+        }))));
+        using var host = builder.Build();
+        var provider = host.Services;
         var bus = provider.GetRequiredService<IBusControl>();
         await bus.StartAsync(TimeSpan.FromSeconds(30));
         try
         {
-            await new ShardTopology(Options.Create(new RabbitMqOptions { Uri = _vhost.AmqpUri }), Options.Create(new ShardOptions { Count = 2 }))
-                .DeclareAsync(default);
+            await provider.GetRequiredService<ShardTopology>().DeclareAsync(default);
             // Four accounts of shard 0, one of shard 1.
             var accounts = Enumerable.Range(0, 200).Select(i => $"account-{i}").Where(a => ShardAddressing.ShardOf(a, 2) == 0).Take(4)
                 .Append(Enumerable.Range(0, 200).Select(i => $"account-{i}").First(a => ShardAddressing.ShardOf(a, 2) == 1)).ToArray();
@@ -78,16 +80,5 @@ public sealed class When_commands_for_one_account_arrive_together
         }
     }
 
-    public sealed class SlowConsumer(ConcurrentQueue<SlowConsumer.Run> runs) : IConsumer<SendMessage>
-    {
-        public async Task Consume(ConsumeContext<SendMessage> context)
-        {
-            var started = Stopwatch.GetTimestamp();
-            // Jitter: a later command of one account would overtake an earlier one if order were left to chance.
-            await Task.Delay(Random.Shared.Next(5, 60), context.CancellationToken);
-            runs.Enqueue(new Run(context.Message.AccountId, context.Message.Text, started, Stopwatch.GetTimestamp()));
-        }
-
-        public sealed record Run(string AccountId, string Text, long Started, long Ended);
-    }
+    private sealed record Run(string AccountId, string Text, long Started, long Ended);
 }
