@@ -214,7 +214,7 @@ return exitCode;
 /// <summary>The demo's command line.</summary>
 internal sealed record DemoOptions(string Configuration, int Workers, int Senders, int Recipients, double CampaignSeconds, int FloodWaitSeconds, TimeSpan? Duration, string? DataRoot)
 {
-    public const string Usage = "--workers N (2), --senders N (20), --recipients N (5000), --campaign-seconds S (60), --flood-wait S (65), --duration SECONDS, --data DIR, --configuration Debug|Release";
+    public const string Usage = "--workers N (2), --senders N (20), --recipients N (5000), --campaign-seconds S (50), --flood-wait S (65), --duration SECONDS, --data DIR, --configuration Debug|Release";
 
     public static bool TryParse(string[] args, out DemoOptions options, out string problem)
     {
@@ -227,7 +227,7 @@ internal sealed record DemoOptions(string Configuration, int Workers, int Sender
         bool Whole(string name, string fallback, int min, int max, out int value) =>
             int.TryParse(Value(name, fallback), NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= min && value <= max;
 
-        options = new DemoOptions("Debug", 2, 20, 5000, 60, 65, null, null);
+        options = new DemoOptions("Debug", 2, 20, 5000, 50, 65, null, null);
         var configuration = Value("--configuration", "Debug");
         if (configuration is not ("Debug" or "Release"))
         {
@@ -253,7 +253,7 @@ internal sealed record DemoOptions(string Configuration, int Workers, int Sender
             return false;
         }
 
-        if (!double.TryParse(Value("--campaign-seconds", "60"), NumberStyles.Float, CultureInfo.InvariantCulture, out var campaignSeconds) || campaignSeconds <= 0)
+        if (!double.TryParse(Value("--campaign-seconds", "50"), NumberStyles.Float, CultureInfo.InvariantCulture, out var campaignSeconds) || campaignSeconds <= 0)
         {
             problem = "--campaign-seconds must be a positive number";
             return false;
@@ -292,23 +292,20 @@ internal sealed record DemoOptions(string Configuration, int Workers, int Sender
     public int SteadySenders => Math.Max(1, Senders - (Senders > Seeding.FloodWaitSender ? 1 : 0) - (Senders > Seeding.PeerFloodSender ? 1 : 0));
 
     /// <summary>
-    /// The campaign's pacing, so that it takes about <see cref="CampaignSeconds"/> (as near as the
-    /// scheduler's rounds allow). The scheduler dispatches every 250 ms (the demo's
-    /// <c>Campaigns__DispatchInterval</c>) and gives a sender at most one delivery per round; a
-    /// sender is due <c>interval + jitter</c> after its last send and then waits for the next
-    /// round, so it sends every whole number of rounds. The interval and jitter are chosen so that
-    /// this number is the one nearest the period wanted (at least one round: 4 msg/s per sender).
+    /// The campaign's pacing, so that it takes about <see cref="CampaignSeconds"/>. A sender is due
+    /// <c>interval + jitter</c> after its last send (the jitter uniform), so on average every
+    /// <c>interval + jitter / 2</c>: the scheduler dispatches round after round while anything is
+    /// due (and every <see cref="DemoPacing.DispatchIntervalMs"/> ms when nothing is), so with many
+    /// senders hardly any due sender waits for a round. A sender never sends more often than every 50 ms.
     /// </summary>
     public DemoPacing Pacing
     {
         get
         {
-            const int round = DemoPacing.DispatchIntervalMs;
             var wanted = CampaignSeconds * 1000.0 * SteadySenders / Recipients;
-            var rounds = Math.Max(1, (int)Math.Round(wanted / round));
-            // Due between (rounds - 1) rounds + 1/5 and + 7/10 of a round after the last send: sent on the rounds-th round.
-            var interval = Math.Max(50, ((rounds - 1) * round) + (round / 5));
-            return new DemoPacing(interval, round / 2, rounds * round);
+            var interval = Math.Max(50, (int)Math.Round(wanted * 0.75));
+            var jitter = (int)Math.Round(wanted / 2);
+            return new DemoPacing(interval, jitter, interval + (jitter / 2.0));
         }
     }
 
@@ -325,8 +322,8 @@ internal sealed record DemoOptions(string Configuration, int Workers, int Sender
     }
 }
 
-/// <summary>The campaign's per-sender interval and jitter, and the period a sender sends at on the scheduler's rounds, in ms.</summary>
-internal sealed record DemoPacing(int IntervalMs, int JitterMs, int PeriodMs)
+/// <summary>The campaign's per-sender interval and jitter, and the mean time between a sender's sends, in ms.</summary>
+internal sealed record DemoPacing(int IntervalMs, int JitterMs, double MeanPeriodMs)
 {
     /// <summary>How often the demo's scheduler dispatches.</summary>
     public const int DispatchIntervalMs = 250;

@@ -78,9 +78,9 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
         var start = new StartCampaign(CliContext.NewCommandId(), Guid.NewGuid(), "demo campaign", seeding.Senders.Select(s => s.Id).ToList(),
             new MessageTemplate("Hello {{name}}, this is TgFleet's demo campaign. Reply STOP to opt out."),
             new CampaignPacing(pacing.IntervalMs, options.Recipients) { JitterMs = pacing.JitterMs, MaxAttempts = 3 });
-        Say($"tgfleet campaign start --senders … --recipients {csv.Name} (a sender waits {pacing.IntervalMs} ms + up to {pacing.JitterMs} ms between sends, "
-            + $"so sends every {pacing.PeriodMs} ms on the scheduler's {DemoPacing.DispatchIntervalMs} ms rounds: about {options.SteadySenders * 1000.0 / pacing.PeriodMs:0} msg/s "
-            + $"from {options.SteadySenders} steady senders, {options.Recipients * pacing.PeriodMs / 1000.0 / options.SteadySenders:0} s)");
+        Say($"tgfleet campaign start --senders … --recipients {csv.Name} (a sender waits {pacing.IntervalMs} ms + up to {pacing.JitterMs} ms between sends: "
+            + $"about {options.SteadySenders * 1000.0 / pacing.MeanPeriodMs:0} msg/s from {options.SteadySenders} steady senders, "
+            + $"{options.Recipients * pacing.MeanPeriodMs / 1000.0 / options.SteadySenders:0} s)");
         var before = (await http.GetFromJsonAsync<Witness>("witness/summary", stop))!.Delivered;
         await CampaignCommands.StartAsync(bus, output, start, csv, stop);
         clock.Restart();
