@@ -143,11 +143,15 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 }
 
-/// <summary>The demo's log file: every process's output and the demo's own steps, one line each.</summary>
+/// <summary>
+/// The demo's log file: every process's output and the demo's own steps, one line each, each with
+/// the time it was written (so that where a run's time went can be read from it afterwards).
+/// </summary>
 internal sealed class DemoLog : IDisposable
 {
     private readonly StreamWriter _writer;
     private readonly Lock _gate = new();
+    private readonly long _started = Stopwatch.GetTimestamp();
 
     public DemoLog(string path)
     {
@@ -158,11 +162,14 @@ internal sealed class DemoLog : IDisposable
 
     public string Path { get; }
 
+    /// <summary>Time since the demo started (its log was opened), as the demo's own lines show it: <c>m:ss.f</c>.</summary>
+    public string Elapsed => Stopwatch.GetElapsedTime(_started).ToString(@"m\:ss\.f", System.Globalization.CultureInfo.InvariantCulture);
+
     public void Write(string source, string line)
     {
         lock (_gate)
         {
-            _writer.WriteLine($"{source,-12}| {line}");
+            _writer.WriteLine($"{TimeProvider.System.GetLocalNow():HH:mm:ss.fff} {Elapsed,7} {source,-12}| {line}");
         }
     }
 

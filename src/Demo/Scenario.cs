@@ -22,6 +22,12 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
 {
     private static readonly TimeSpan StepDeadline = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// For the fleet's start: four .NET processes (and each worker's gate) starting at once take
+    /// well over a minute on the shared 2-core machine when others build beside them.
+    /// </summary>
+    private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(240);
+
     /// <summary>Runs it; true when the summary matches the witness.</summary>
     public async Task<bool> RunAsync(CancellationToken stop)
     {
@@ -33,18 +39,21 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
         Say($"waiting for {string.Join(", ", children.Select(c => c.Name))} to be ready …");
         using (var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) })
         {
+            // Each process's first ready answer goes to the log, so that a slow start can be told apart.
+            var ready = new HashSet<string>();
             await UntilAsync(async () =>
             {
-                foreach (var child in children)
+                foreach (var child in children.Where(c => !ready.Contains(c.Name)))
                 {
-                    if (!await child.IsReadyAsync(probe, stop))
+                    if (await child.IsReadyAsync(probe, stop))
                     {
-                        return false;
+                        ready.Add(child.Name);
+                        log.Write("demo", $"{child.Name} answers ready on /{child.ReadyPath}");
                     }
                 }
 
-                return await FairShareAsync(db, workers, stop);
-            }, "the fleet to be ready with every shard owned", stop);
+                return ready.Count == children.Count && await FairShareAsync(db, workers, stop);
+            }, "the fleet to be ready with every shard owned", stop, StartDeadline);
         }
 
         Say("ready: every shard has an owner (" + string.Join(", ", workers.Select(w => w.Name)) + ")");
@@ -64,14 +73,17 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
             [EventSubscription.Of<CampaignStarted>(), .. RecipientImport.Events], stop);
         var csv = new FileInfo(Path.Combine(Path.GetDirectoryName(log.Path)!, "demo-recipients.csv"));
         await File.WriteAllTextAsync(csv.FullName, seeding.Csv(), stop);
-        // Paced so that the campaign takes about --campaign-seconds.
-        var interval = (int)Math.Max(50, options.CampaignSeconds * 1000.0 * options.Senders / options.Recipients);
+        // Paced so that the campaign takes about --campaign-seconds (DemoOptions.Pacing).
+        var pacing = options.Pacing;
         var start = new StartCampaign(CliContext.NewCommandId(), Guid.NewGuid(), "demo campaign", seeding.Senders.Select(s => s.Id).ToList(),
             new MessageTemplate("Hello {{name}}, this is TgFleet's demo campaign. Reply STOP to opt out."),
-            new CampaignPacing(interval, options.Recipients) { JitterMs = interval / 4, MaxAttempts = 3 });
-        Say($"tgfleet campaign start --senders … --recipients {csv.Name} (one sender sends every {interval} ms ± {interval / 4} ms)");
+            new CampaignPacing(pacing.IntervalMs, options.Recipients) { JitterMs = pacing.JitterMs, MaxAttempts = 3 });
+        Say($"tgfleet campaign start --senders … --recipients {csv.Name} (a sender waits {pacing.IntervalMs} ms + up to {pacing.JitterMs} ms between sends: "
+            + $"about {options.SteadySenders * 1000.0 / pacing.MeanPeriodMs:0} msg/s from {options.SteadySenders} steady senders, "
+            + $"{options.Recipients * pacing.MeanPeriodMs / 1000.0 / options.SteadySenders:0} s)");
         var before = (await http.GetFromJsonAsync<Witness>("witness/summary", stop))!.Delivered;
         await CampaignCommands.StartAsync(bus, output, start, csv, stop);
+        clock.Restart();
         var flooding = FloodOnceSendingAsync(http, seeding, before, stop);
 
         var panel = new FleetPanel(db, workers, seeding.Senders);
@@ -90,6 +102,8 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
         using var watching = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var killer = KillHalfwayAsync(watch, start.CampaignId, workers, panel, watching.Token);
         var final = await watch.RunAsync(start.CampaignId, stop);
+        Say($"campaign {final.State.ToString().ToLowerInvariant()} in {clock.Elapsed.TotalSeconds:0.0} s from its start"
+            + (settling is null ? string.Empty : $"; every shard on a running worker {settling.Elapsed.TotalSeconds:0.0} s after it ended"));
         await watching.CancelAsync();
         await killer;
         await flooding;
@@ -110,7 +124,7 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
     {
         // A few logins at once, each on a bus of its own (a login reads its events in order).
         var secrets = new SimulatorSecrets(http, senders.ToDictionary(s => s.Id, s => s.Phone));
-        var lanes = senders.Select((s, i) => (s, i)).GroupBy(x => x.i % 4, x => x.s);
+        var lanes = senders.Select((s, i) => (s, i)).GroupBy(x => x.i % 8, x => x.s);
         await Task.WhenAll(lanes.Select(async lane =>
         {
             await using var bus = await FleetBus.ConnectAsync(amqp, ShardAddressing.DefaultShardCount, StepDeadline, Login.Events, stop);
@@ -122,10 +136,11 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
     }
 
     /// <summary>Once the campaign has delivered its first messages, the FLOOD_WAIT sender's next sends meet the wait.</summary>
-    private static async Task FloodOnceSendingAsync(HttpClient http, Seeding seeding, long deliveredBefore, CancellationToken stop)
+    private async Task FloodOnceSendingAsync(HttpClient http, Seeding seeding, long deliveredBefore, CancellationToken stop)
     {
         await UntilAsync(async () => (await http.GetFromJsonAsync<Witness>("witness/summary", stop))!.Delivered > deliveredBefore, "the campaign's first sends", stop);
         await seeding.FloodAsync(http, stop);
+        log.Write("demo", $"the simulator now answers {seeding.Senders[Seeding.FloodWaitSender - 1].Id}'s sends with FLOOD_WAIT ({options.FloodWaitSeconds} s)");
     }
 
     private async Task KillHalfwayAsync(CampaignWatch watch, Guid campaignId, List<ChildProcess> workers, FleetPanel panel, CancellationToken cancellationToken)
@@ -226,7 +241,7 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
 
     private void Say(string text)
     {
-        output.Line("demo        | " + text);
+        output.Line($"demo {log.Elapsed,7} | " + text);
         log.Write("demo", text);
     }
 
@@ -270,14 +285,15 @@ internal sealed partial class Scenario(DemoOptions options, IReadOnlyList<ChildP
         return Convert.ToInt64(await command.ExecuteScalarAsync(stop), CultureInfo.InvariantCulture);
     }
 
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what, CancellationToken stop)
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what, CancellationToken stop, TimeSpan? deadline = null)
     {
         var clock = Stopwatch.StartNew();
+        var limit = deadline ?? StepDeadline;
         while (!await condition())
         {
-            if (clock.Elapsed > StepDeadline)
+            if (clock.Elapsed > limit)
             {
-                throw new TimeoutException($"waited {StepDeadline.TotalSeconds:0} s for {what}");
+                throw new TimeoutException($"waited {limit.TotalSeconds:0} s for {what}");
             }
 
             await Task.Delay(250, stop);
